@@ -1,0 +1,49 @@
+"""The JSON API under /api/v1: bearer tokens, pydantic bodies, errors as JSON."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from wfapp.api.routes import bp
+from wfapp.extensions import csrf
+from wfapp.services.errors import ServiceError
+
+_STATUS_MESSAGES = {
+    400: "请求格式错误",
+    401: "需要登录",
+    403: "无权执行此操作",
+    404: "未找到",
+    405: "不支持此方法",
+    409: "页面已过期，请刷新后重试",
+    413: "请求体过大",
+    415: "请求体必须是 JSON",
+    422: "数据校验未通过",
+    429: "请求过于频繁",
+    500: "服务器内部错误",
+}
+
+
+def init_app(app: Flask) -> None:
+    csrf.exempt(bp)  # bearer tokens only; no cookie, so nothing to forge
+    app.register_blueprint(bp)
+
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        if request.path.startswith("/api/"):
+            return jsonify(exc.as_dict()), exc.status
+        from wfapp.web import render_service_error
+
+        return render_service_error(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            code = exc.code or 500
+            message = _STATUS_MESSAGES.get(code, exc.name)
+            return jsonify(
+                {"message": message, "errors": [{"code": "http", "message": message}]}
+            ), code
+        from wfapp.web import render_http_error
+
+        return render_http_error(exc)

@@ -1,0 +1,141 @@
+"""The `wfapp` command: init-db, demo, serve, create-user, and Flask-Migrate's `db`."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from wfapp.database import db
+
+
+def main() -> None:
+    from wfapp import create_app
+
+    cli = FlaskGroup(create_app=create_app, add_default_commands=False, set_debug_flag=False)
+    cli.help = "wfapp：绩效评估工作平台的命令行。"
+    cli(prog_name="wfapp")
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_db, demo, serve, create_user):
+        app.cli.add_command(command)
+    try:
+        from wfapp.scoring.cli import scheme
+    except ImportError:  # the scoring engine is optional at this stage of the build
+        pass
+    else:
+        app.cli.add_command(scheme)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the database schema to the newest migration."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.config["MIGRATIONS_DIR"])
+    click.echo(f"数据库已就绪：{_safe_url()}")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Load only when the database has no program yet.")
+@with_appcontext
+def demo(if_empty: bool) -> None:
+    """Load the demo program, units, plans and users (idempotent)."""
+    from wfapp.services.demo import is_empty, load_demo
+
+    if if_empty and not is_empty():
+        click.echo("数据库中已有数据，未加载演示数据。")
+        return
+    added = load_demo()
+    click.echo(
+        "演示数据已就绪（新增 项目 {programs}、单位 {units}、用户 {users}、方案 {plans}）。"
+        "演示用户密码：wfapp-demo".format(**added)
+    )
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the app with waitress (the embedded default; use gunicorn in production)."""
+    from waitress import serve as waitress_serve
+
+    from wfapp.services.auth import demo_allowed
+    from wfapp.services.demo import has_demo_users
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config["USES_DEFAULT_DATABASE"]:
+        if has_demo_users() and not demo_allowed():
+            raise click.ClickException(
+                "数据库中存在演示用户，其密码是公开的 wfapp-demo。请删除或停用这些用户，"
+                "或在演示环境中设置 WFAPP_DEMO=1 后再启动。"
+            )
+        if app.config["SECRET_KEY"] == "dev-only-change-me":
+            raise click.ClickException("请通过 WFAPP_SECRET_KEY 设置随机密钥后再启动。")
+    click.echo(f"wfapp 正在 http://{host}:{port}/ 提供服务（数据库：{_safe_url()}）")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="wfapp")
+
+
+@click.command("create-user")
+@click.option("--username", required=True)
+@click.option("--display-name", required=True)
+@click.option("--email", required=True)
+@click.option("--password", help="Asked for when omitted.")
+@click.option(
+    "--grant",
+    "grants",
+    multiple=True,
+    metavar="ROLE@SCOPE",
+    help="e.g. liaison@<unit name or id>, leader@<unit>, office@<program id>; repeatable.",
+)
+@with_appcontext
+def create_user(username, display_name, email, password, grants) -> None:
+    """Create a user with role grants."""
+    from wfapp.models import PROGRAM_ROLES, UNIT_ROLES, Program, Role, RoleGrant, Unit, User
+    from wfapp.services.auth import hash_password, new_nonce
+
+    if db.session.scalars(select(User).where(User.username == username)).first():
+        raise click.ClickException(f"用户名 {username} 已存在")
+    if not password:
+        password = getpass.getpass("密码：")
+        if password != getpass.getpass("再次输入密码："):
+            raise click.ClickException("两次输入的密码不一致")
+    if len(password) < 8:
+        raise click.ClickException("密码至少 8 位")
+    user = User(
+        username=username,
+        display_name=display_name,
+        email=email,
+        password_hash=hash_password(password),
+        token_nonce=new_nonce(),
+    )
+    for spec in grants:
+        role, _, scope = spec.partition("@")
+        if role not in {r.value for r in Role}:
+            raise click.ClickException(f"未知角色：{role}")
+        if role in UNIT_ROLES:
+            unit = db.session.scalars(
+                select(Unit).where((Unit.name == scope) | (Unit.short_name == scope))
+            ).first() or (db.session.get(Unit, int(scope)) if scope.isdigit() else None)
+            if unit is None:
+                raise click.ClickException(f"未找到单位：{scope}")
+            user.grants.append(RoleGrant(role=role, unit_id=unit.id))
+        elif role in PROGRAM_ROLES:
+            program = db.session.get(Program, int(scope)) if scope.isdigit() else None
+            if program is None:
+                raise click.ClickException(f"未找到考评项目：{scope}（请填写项目编号）")
+            user.grants.append(RoleGrant(role=role, program_id=program.id))
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"已创建用户 {username}")
+
+
+def _safe_url() -> str:
+    return db.engine.url.render_as_string(hide_password=True)

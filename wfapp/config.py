@@ -1,0 +1,55 @@
+"""Configuration: config/default.toml, then an optional file named by WFAPP_CONFIG, then
+WFAPP_* environment variables, then the mapping given to create_app (tests)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = Path(os.environ.get("WFAPP_CONFIG_DIR", ROOT / "config"))
+DEFAULT_DATABASE_URL = "sqlite:///wfapp.db"
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    with open(CONFIG_DIR / "default.toml", "rb") as fh:
+        app.config.from_mapping(tomllib.load(fh))
+    extra = os.environ.get("WFAPP_CONFIG")
+    if extra:
+        with open(extra, "rb") as fh:
+            app.config.from_mapping(tomllib.load(fh))
+    app.config.from_prefixed_env("WFAPP")
+    if overrides:
+        app.config.from_mapping(overrides)
+
+    url = str(app.config["DATABASE_URL"])
+    app.config["USES_DEFAULT_DATABASE"] = url == DEFAULT_DATABASE_URL
+    app.config["SQLALCHEMY_DATABASE_URI"] = _absolute_sqlite(url, app.instance_path)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(url))
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config.setdefault("MIGRATIONS_DIR", str(ROOT / "migrations"))
+
+
+def _absolute_sqlite(url: str, instance_path: str) -> str:
+    """A relative SQLite path lives under instance/, like the Flask tutorial's database."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != "sqlite:///:memory:":
+        path = url[len(prefix) :]
+        if not os.path.isabs(path):
+            os.makedirs(instance_path, exist_ok=True)
+            return prefix + os.path.join(instance_path, path)
+    return url
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Writers wait for each other instead of failing at once.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}

@@ -1,0 +1,1 @@
+"""Use cases. The only layer that commits; one function per action."""

@@ -1,0 +1,43 @@
+"""Writing and reading the append-only audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from wfapp.database import db
+from wfapp.models import AuditEvent, Plan, User
+
+
+def record_plan_event(
+    plan: Plan,
+    actor: User | None,
+    action: str,
+    from_state: str | None,
+    to_state: str | None,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        object_type="plan",
+        object_id=plan.id,
+        plan_id=plan.id,
+        actor_id=actor.id if actor else None,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        round=plan.round,
+        comment=comment or "",
+        data=data,
+    )
+    db.session.add(event)
+    return event
+
+
+def plan_events(plan_id: int) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.plan_id == plan_id).order_by(AuditEvent.id)
+        )
+    )

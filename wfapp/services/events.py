@@ -1,0 +1,12 @@
+"""In-process signals sent inside a service's transaction, before it commits.
+
+Subscribers (reminders, notices) write their rows in the same transaction, so a state
+change and what it makes due are committed together or not at all.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# sender: the Plan; kwargs: actor, action, from_state, to_state
+plan_changed = _signals.signal("plan-changed")

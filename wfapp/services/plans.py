@@ -1,0 +1,313 @@
+"""Plan use cases: read what a user may see, edit the table, fire workflow actions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from wfapp.database import db
+from wfapp.models import (
+    Delegation,
+    Indicator,
+    PeerAssignment,
+    PeerSignoff,
+    Plan,
+    PlanRevision,
+    Role,
+    RoleGrant,
+    User,
+)
+from wfapp.permissions import EDIT_INDICATORS, Decision, decide, peer_units_of
+from wfapp.services import audit
+from wfapp.services.errors import Conflict, Forbidden, Invalid, NotFound, Problem
+from wfapp.services.events import plan_changed
+from wfapp.services.targets import TableCheck, check_table
+from wfapp.services.uow import lock_plan, transaction
+from wfapp.timeutil import utcnow
+from wfapp.workflows import GuardContext, GuardFailed, InvalidAction
+from wfapp.workflows.plan import PLAN_WORKFLOW, PUBLIC_STATES, S
+
+MAX_COMMENT = 2000
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def visible_plans(user: User) -> list[Plan]:
+    """Plans the user may see, by program, then unit."""
+    unit_ids = user.unit_ids(Role.LIAISON, Role.UNIT_HEAD, Role.LEADER)
+    program_ids = user.program_ids(Role.OFFICE)
+    peer_plan_ids = select(PeerAssignment.plan_id).where(
+        PeerAssignment.reviewer_unit_id.in_(user.unit_ids(Role.LIAISON, Role.UNIT_HEAD))
+    )
+    candidates = db.session.scalars(
+        select(Plan)
+        .where(
+            or_(
+                Plan.unit_id.in_(unit_ids),
+                Plan.program_id.in_(program_ids),
+                Plan.id.in_(peer_plan_ids),
+                Plan.state.in_(PUBLIC_STATES),
+            )
+        )
+        .order_by(Plan.program_id, Plan.unit_id)
+    )
+    return [p for p in candidates if decide(user, "view", p) is not Decision.NOT_VISIBLE]
+
+
+def get_plan(user: User, plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None or decide(user, "view", plan) is Decision.NOT_VISIBLE:
+        raise NotFound("未找到该方案")
+    return plan
+
+
+def table_check(plan: Plan) -> TableCheck:
+    return check_table([i.as_row() for i in plan.indicators], plan.program.total_points)
+
+
+def available_actions(user: User, plan: Plan) -> list[str]:
+    """The actions this user may fire on this plan now: what buttons and the API offer."""
+    names = []
+    for action in PLAN_WORKFLOW.actions_from(plan.state):
+        if decide(user, action, plan) is not Decision.ALLOWED:
+            continue
+        if action == "peer_approve" and _acting_peer_unit(user, plan) is None:
+            continue
+        if PLAN_WORKFLOW.is_offered(action, plan.state, _facts(user, plan)):
+            names.append(action)
+    return names
+
+
+def eligible_delegates(user: User, plan: Plan) -> list[User]:
+    """Others who hold the same role for the same unit (or program) at this review stage."""
+    stage = plan.state
+    if stage == S.PEER_REVIEW:
+        unit_id = _acting_peer_unit(user, plan)
+        if unit_id is None:
+            return []
+        scope = (RoleGrant.role.in_([Role.LIAISON, Role.UNIT_HEAD]), RoleGrant.unit_id == unit_id)
+    elif stage == S.LEADER_REVIEW:
+        scope = (RoleGrant.role == Role.LEADER, RoleGrant.unit_id == plan.unit_id)
+    elif stage == S.OFFICE_REVIEW:
+        scope = (RoleGrant.role == Role.OFFICE, RoleGrant.program_id == plan.program_id)
+    else:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleGrant)
+            .where(*scope, User.active.is_(True), User.id != user.id)
+            .distinct()
+            .order_by(User.username)
+        )
+    )
+
+
+def signoffs(plan: Plan, round_: int | None = None) -> list[PeerSignoff]:
+    return list(
+        db.session.scalars(
+            select(PeerSignoff)
+            .where(PeerSignoff.plan_id == plan.id, PeerSignoff.round == (round_ or plan.round))
+            .order_by(PeerSignoff.id)
+        )
+    )
+
+
+def revisions(plan: Plan) -> list[PlanRevision]:
+    return list(
+        db.session.scalars(
+            select(PlanRevision).where(PlanRevision.plan_id == plan.id).order_by(PlanRevision.round)
+        )
+    )
+
+
+# --- changing -----------------------------------------------------------------------------
+
+
+def replace_indicators(
+    user: User, plan_id: int, rows: Iterable[Mapping[str, Any]], version: int | None = None
+) -> tuple[Plan, list[Problem]]:
+    """Replace a draft's table. Any problem: Invalid with every problem, nothing saved."""
+    with transaction():
+        plan = lock_plan(plan_id)
+        _require(user, EDIT_INDICATORS, plan)
+        if version is not None and version != plan.version:
+            raise Conflict()
+        check = check_table(rows, plan.program.total_points)
+        if not check.ok:
+            raise Invalid("考评表未通过校验", check.errors)
+        write_table(plan, check)
+        plan.updated_at = utcnow()
+        audit.record_plan_event(
+            plan, user, "edit_indicators", plan.state, plan.state, data={"rows": len(check.rows)}
+        )
+    return plan, check.warnings
+
+
+def fire(
+    user: User,
+    plan_id: int,
+    action: str,
+    *,
+    comment: str = "",
+    version: int | None = None,
+    to_user_id: int | None = None,
+    approval_number: str | None = None,
+) -> Plan:
+    """Fire a workflow action as `user`: 404 / 403 / 409 / 422 as ServiceErrors."""
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise Invalid("意见过长", [Problem("comment", f"意见不能超过{MAX_COMMENT}字")])
+    with transaction():
+        plan = lock_plan(plan_id)
+        _require(user, action, plan)
+        if version is not None and version != plan.version:
+            raise Conflict()
+        peer_unit = None
+        if action == "peer_approve" or (
+            action in ("return", "delegate") and plan.state == S.PEER_REVIEW
+        ):
+            peer_unit = _acting_peer_unit(user, plan)
+            if peer_unit is None:
+                raise Conflict("本单位本轮已签署意见")
+        to_user = db.session.get(User, to_user_id) if to_user_id is not None else None
+        facts = _facts(user, plan, comment=comment, to_user=to_user)
+        from_state = plan.state
+        try:
+            to_state = PLAN_WORKFLOW.fire(from_state, action, facts)
+        except InvalidAction as exc:
+            raise Conflict() from exc
+        except GuardFailed as exc:
+            problems = [Problem(_guard_field(g.name), g.message) for g in exc.guards]
+            if any(g.name == "table_is_valid" for g in exc.guards):
+                problems += table_check(plan).errors
+            raise Invalid(exc.guards[0].message, problems) from exc
+
+        data: dict[str, Any] = {}
+        if action == "submit":
+            _save_revision(plan)
+        elif action == "peer_approve":
+            db.session.add(
+                PeerSignoff(
+                    plan_id=plan.id,
+                    round=plan.round,
+                    reviewer_unit_id=peer_unit,
+                    user_id=user.id,
+                    comment=comment,
+                )
+            )
+            data["reviewer_unit_id"] = peer_unit
+        elif action == "delegate":
+            assert to_user is not None
+            db.session.add(
+                Delegation(
+                    plan_id=plan.id,
+                    round=plan.round,
+                    stage=plan.state,
+                    reviewer_unit_id=peer_unit,
+                    from_user_id=user.id,
+                    to_user_id=to_user.id,
+                )
+            )
+            data["to_user"] = to_user.username
+        elif action == "office_approve":
+            plan.approval_number = (approval_number or "").strip() or None
+            plan.published_at = utcnow()
+            data["approval_number"] = plan.approval_number
+
+        audit.record_plan_event(plan, user, action, from_state, to_state, comment, data or None)
+        if action == "return":
+            plan.round += 1  # the old round's sign-offs stay, but no longer count
+        plan.state = to_state
+        # Every action bumps the version, so two clicks on the same page: one wins, one 409.
+        plan.updated_at = utcnow()
+        plan_changed.send(plan, actor=user, action=action, from_state=from_state, to_state=to_state)
+    return plan
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _require(user: User, action: str, plan: Plan) -> None:
+    decision = decide(user, action, plan)
+    if decision is Decision.NOT_VISIBLE:
+        raise NotFound("未找到该方案")
+    if decision is Decision.FORBIDDEN:
+        raise Forbidden()
+    if decision is Decision.WRONG_STATE:
+        raise Conflict("方案已不在可执行此操作的环节，请刷新后查看")
+
+
+def _acting_peer_unit(user: User, plan: Plan) -> int | None:
+    """The first of the user's reviewing units that has not signed in this round."""
+    signed = {s.reviewer_unit_id for s in signoffs(plan)}
+    return next((u for u in peer_units_of(user, plan) if u not in signed), None)
+
+
+def _facts(
+    user: User, plan: Plan, *, comment: str = "", to_user: User | None = None
+) -> GuardContext:
+    count = db.session.scalar(
+        select(func.count(PeerSignoff.id)).where(
+            PeerSignoff.plan_id == plan.id, PeerSignoff.round == plan.round
+        )
+    )
+    eligible = to_user is not None and to_user in eligible_delegates(user, plan)
+    return GuardContext(
+        {
+            "table_errors": table_check(plan).errors if plan.state == S.DRAFT else [],
+            "peer_units": len(plan.peer_assignments),
+            "signoffs": count or 0,
+            "countersign_policy": plan.program.countersign_policy,
+            "countersign_min": plan.program.countersign_min,
+            "comment": comment,
+            "delegate_eligible": eligible,
+        }
+    )
+
+
+def _guard_field(name: str) -> str:
+    return {"has_reason": "comment", "delegate_is_eligible": "to_user"}.get(name, name)
+
+
+def write_table(plan: Plan, check: TableCheck) -> None:
+    for old in list(plan.indicators):
+        plan.indicators.remove(old)
+    db.session.flush()  # old codes must be gone before the new rows reuse them
+    by_code: dict[str, Indicator] = {}
+    for position, row in enumerate(check.rows):
+        ind = Indicator(
+            code=row.code,
+            category=row.category,
+            level=check.levels[row.code],
+            content=row.content,
+            weight=Decimal(row.weight or 0),
+            responsible_leaders=row.responsible_leaders,
+            responsible_departments=row.responsible_departments,
+            responsible_persons=row.responsible_persons,
+            note=row.note,
+            position=position,
+        )
+        by_code[row.code] = ind
+        plan.indicators.append(ind)
+    for row in check.rows:
+        if row.parent:
+            by_code[row.code].parent = by_code[row.parent]
+
+
+def _save_revision(plan: Plan) -> None:
+    rows = [{**i.as_row(), "weight": str(i.weight)} for i in plan.indicators]
+    existing = db.session.scalars(
+        select(PlanRevision).where(
+            PlanRevision.plan_id == plan.id, PlanRevision.round == plan.round
+        )
+    ).first()
+    if existing:  # resubmitted after a withdrawal in the same round
+        existing.rows = rows
+        existing.created_at = utcnow()
+    else:
+        db.session.add(PlanRevision(plan_id=plan.id, round=plan.round, rows=rows))

@@ -1,0 +1,133 @@
+"""The plan's workflow: 初稿 → 同组互审 → 分管领导审定 → 绩效办批复 → 公开 → 自评 → 集中考评 → 整改 → 归档.
+
+Roles here are relations to one plan, resolved by wfapp.permissions:
+liaison / unit_head (of the plan's unit), peer_reviewer (liaison or head of a unit assigned to
+review it), leader (分管领导 assigned to the unit), office (绩效办 of the program).
+Actions after `published` arrive with the self-assessment and evaluation features.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from wfapp.workflows.engine import Guard, GuardContext, Transition, Workflow
+
+
+class S(StrEnum):
+    DRAFT = "draft"
+    PEER_REVIEW = "peer_review"
+    LEADER_REVIEW = "leader_review"
+    OFFICE_REVIEW = "office_review"
+    PUBLISHED = "published"
+    SELF_ASSESSMENT = "self_assessment"
+    CENTRAL_EVALUATION = "central_evaluation"
+    RECTIFICATION = "rectification"
+    CLOSED = "closed"
+
+
+STATE_LABELS = {
+    S.DRAFT: "初稿",
+    S.PEER_REVIEW: "同组互审",
+    S.LEADER_REVIEW: "分管领导审定",
+    S.OFFICE_REVIEW: "绩效办批复",
+    S.PUBLISHED: "公开",
+    S.SELF_ASSESSMENT: "自评",
+    S.CENTRAL_EVALUATION: "集中考评",
+    S.RECTIFICATION: "整改",
+    S.CLOSED: "归档",
+}
+
+ACTION_LABELS = {
+    "submit": "提交审核",
+    "withdraw": "撤回",
+    "peer_approve": "互审通过",
+    "leader_approve": "审定通过",
+    "office_approve": "批复公开",
+    "return": "退回修改",
+    "delegate": "转办",
+}
+
+# Actions that need a comment to mean anything.
+REASON_REQUIRED = frozenset({"return"})
+
+
+# --- guards: small functions of the facts the service gathered ------------------------
+
+
+def _table_valid(ctx: GuardContext) -> bool:
+    return not ctx["table_errors"]
+
+
+def _has_peers(ctx: GuardContext) -> bool:
+    return ctx["peer_units"] > 0
+
+
+def _no_reviewer_acted(ctx: GuardContext) -> bool:
+    return ctx["signoffs"] == 0
+
+
+def _countersign_met(ctx: GuardContext) -> bool:
+    """Counts the sign-off being made now; 'at least N' never asks for more than assigned."""
+    signed, assigned = ctx["signoffs"] + 1, ctx["peer_units"]
+    policy = ctx["countersign_policy"]
+    if policy == "any":
+        return signed >= 1
+    if policy == "at_least":
+        return signed >= min(ctx["countersign_min"] or assigned, assigned)
+    return signed >= assigned
+
+
+def _has_reason(ctx: GuardContext) -> bool:
+    return bool((ctx["comment"] or "").strip())
+
+
+def _delegate_eligible(ctx: GuardContext) -> bool:
+    return bool(ctx["delegate_eligible"])
+
+
+TABLE_VALID = Guard("table_is_valid", "考评表未通过校验，请先修正", _table_valid, "input")
+HAS_PEERS = Guard("has_peer_reviewers", "尚未分配同组互审单位，请联系绩效办", _has_peers)
+NO_REVIEWER_ACTED = Guard("no_reviewer_acted", "已有互审单位签署意见，不能撤回", _no_reviewer_acted)
+COUNTERSIGN_MET = Guard("countersign_met", "会签未完成", _countersign_met, "branch")
+HAS_REASON = Guard("has_reason", "退回必须填写理由", _has_reason, "input")
+DELEGATE_ELIGIBLE = Guard(
+    "delegate_is_eligible", "只能转办给同一角色、同一单位的其他用户", _delegate_eligible, "input"
+)
+
+REVIEW_STAGES = {
+    S.PEER_REVIEW: "peer_reviewer",
+    S.LEADER_REVIEW: "leader",
+    S.OFFICE_REVIEW: "office",
+}
+UNIT = frozenset({"liaison", "unit_head"})
+
+TRANSITIONS = [
+    Transition("submit", S.DRAFT, S.PEER_REVIEW, (HAS_PEERS, TABLE_VALID)),
+    Transition("withdraw", S.PEER_REVIEW, S.DRAFT, (NO_REVIEWER_ACTED,)),
+    Transition("peer_approve", S.PEER_REVIEW, S.LEADER_REVIEW, (COUNTERSIGN_MET,)),
+    Transition("peer_approve", S.PEER_REVIEW, None, unless=(COUNTERSIGN_MET,)),
+    Transition("leader_approve", S.LEADER_REVIEW, S.OFFICE_REVIEW),
+    Transition("office_approve", S.OFFICE_REVIEW, S.PUBLISHED),
+    *(Transition("return", stage, S.DRAFT, (HAS_REASON,)) for stage in REVIEW_STAGES),
+    *(Transition("delegate", stage, None, (DELEGATE_ELIGIBLE,)) for stage in REVIEW_STAGES),
+]
+
+WHO = {
+    "submit": {S.DRAFT: UNIT},
+    "withdraw": {S.PEER_REVIEW: UNIT},
+    "peer_approve": {S.PEER_REVIEW: frozenset({"peer_reviewer"})},
+    "leader_approve": {S.LEADER_REVIEW: frozenset({"leader"})},
+    "office_approve": {S.OFFICE_REVIEW: frozenset({"office"})},
+    # Whoever may act at the current review stage may return it or hand it on.
+    "return": {stage: frozenset({role}) for stage, role in REVIEW_STAGES.items()},
+    "delegate": {stage: frozenset({role}) for stage, role in REVIEW_STAGES.items()},
+}
+
+PLAN_WORKFLOW = Workflow("plan", list(S), TRANSITIONS, WHO, STATE_LABELS, ACTION_LABELS)
+
+# After submission the plan is seen by its reviewers too.
+SUBMITTED_STATES = frozenset(set(S) - {S.DRAFT})
+# From publication on the plan is public (公开).
+PUBLIC_STATES = frozenset(
+    {S.PUBLISHED, S.SELF_ASSESSMENT, S.CENTRAL_EVALUATION, S.RECTIFICATION, S.CLOSED}
+)
