@@ -122,13 +122,17 @@ def make_plan(
 ) -> Plan:
     plan = Plan(program=program, group=group, unit=unit, state=state, round=round_)
     db.session.add(plan)
-    check = check_table(rows if rows is not None else table(int(program.total_points)), program.total_points)
+    check = check_table(
+        rows if rows is not None else table(int(program.total_points)), program.total_points
+    )
     write_table(plan, check)
     for peer in peers:
         plan.peer_assignments.append(PeerAssignment(reviewer_unit_id=peer.id))
     db.session.flush()
     for unit_, user in signed_by:
-        db.session.add(PeerSignoff(plan_id=plan.id, round=round_, reviewer_unit_id=unit_.id, user_id=user.id))
+        db.session.add(
+            PeerSignoff(plan_id=plan.id, round=round_, reviewer_unit_id=unit_.id, user_id=user.id)
+        )
     db.session.commit()
     return plan
 
@@ -189,7 +193,9 @@ class ApiClient:
     def put(self, url: str, json: Any = None, **kw):
         return self.client.put(url, json=json, headers=self.headers, **kw)
 
-    def act(self, plan_id: int, action: str, comment: str = "", version: int | None = None, **extra):
+    def act(
+        self, plan_id: int, action: str, comment: str = "", version: int | None = None, **extra
+    ):
         if version is None:
             version = self.get(f"/api/v1/plans/{plan_id}").get_json()["version"]
         body = {"comment": comment, "version": version, **extra}

@@ -26,13 +26,17 @@ def test_draft_to_published_with_a_return_and_a_new_round(world, api):
     r = head.act(plan_id, "submit", "已按意见修改")
     assert r.get_json()["state"] == "peer_review"
     # Round 1's sign-off by B no longer counts: B must sign again.
-    assert "peer_approve" in api(world.b_liaison).get(f"/api/v1/plans/{plan_id}").get_json()["actions"]
+    assert (
+        "peer_approve" in api(world.b_liaison).get(f"/api/v1/plans/{plan_id}").get_json()["actions"]
+    )
     api(world.b_liaison).act(plan_id, "peer_approve", "同意")
     r = api(world.c_head).act(plan_id, "peer_approve", "同意")
     assert r.get_json()["state"] == "leader_review"
     r = api(world.leader).act(plan_id, "leader_approve", "同意")
     assert r.get_json()["state"] == "office_review"
-    r = api(world.office).act(plan_id, "office_approve", "准予公开", approval_number="泉直政府效办〔2024〕8号")
+    r = api(world.office).act(
+        plan_id, "office_approve", "准予公开", approval_number="泉直政府效办〔2024〕8号"
+    )
     body = r.get_json()
     assert body["state"] == "published"
     assert body["approval_number"] == "泉直政府效办〔2024〕8号"

@@ -20,7 +20,7 @@ from wfapp.models import (
     RoleGrant,
     User,
 )
-from wfapp.permissions import EDIT_INDICATORS, Decision, decide, peer_units_of
+from wfapp.permissions import EDIT_INDICATORS, Decision, decide, peer_units_of, relations
 from wfapp.services import audit
 from wfapp.services.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from wfapp.services.events import plan_changed
@@ -75,7 +75,7 @@ def available_actions(user: User, plan: Plan) -> list[str]:
     for action in PLAN_WORKFLOW.actions_from(plan.state):
         if decide(user, action, plan) is not Decision.ALLOWED:
             continue
-        if action == "peer_approve" and _acting_peer_unit(user, plan) is None:
+        if _needs_peer_unit(action, plan) and _acting_peer_unit(user, plan) is None:
             continue
         if PLAN_WORKFLOW.is_offered(action, plan.state, _facts(user, plan)):
             names.append(action)
@@ -105,6 +105,38 @@ def eligible_delegates(user: User, plan: Plan) -> list[User]:
             .order_by(User.username)
         )
     )
+
+
+def pending_actors(plan: Plan) -> list[User]:
+    """Everyone who may move the plan on now (inbox and reminders): the stage's actors,
+    less peer units that already signed and reviews handed on to someone else."""
+    roles = PLAN_WORKFLOW.actors_of(plan.state)
+    if not roles:
+        return []
+    unit_ids = {plan.unit_id} | {a.reviewer_unit_id for a in plan.peer_assignments}
+    candidates = db.session.scalars(
+        select(User)
+        .join(RoleGrant)
+        .where(
+            User.active.is_(True),
+            or_(RoleGrant.unit_id.in_(unit_ids), RoleGrant.program_id == plan.program_id),
+        )
+        .distinct()
+        .order_by(User.username)
+    )
+    return [u for u in candidates if is_awaited(u, plan)]
+
+
+def is_awaited(user: User, plan: Plan) -> bool:
+    """Whether the plan waits for this user's action (not merely allows one, like withdraw)."""
+    if not relations(user, plan) & PLAN_WORKFLOW.actors_of(plan.state):
+        return False
+    return any(a != "withdraw" for a in available_actions(user, plan))
+
+
+def awaiting(user: User) -> list[Plan]:
+    """The user's inbox (我的待办): plans waiting for their action."""
+    return [p for p in visible_plans(user) if is_awaited(user, p)]
 
 
 def signoffs(plan: Plan, round_: int | None = None) -> list[PeerSignoff]:
@@ -240,6 +272,11 @@ def _require(user: User, action: str, plan: Plan) -> None:
         raise Forbidden()
     if decision is Decision.WRONG_STATE:
         raise Conflict("方案已不在可执行此操作的环节，请刷新后查看")
+
+
+def _needs_peer_unit(action: str, plan: Plan) -> bool:
+    """Peer-review actions are taken for one reviewing unit that has not yet signed."""
+    return plan.state == S.PEER_REVIEW and action in ("peer_approve", "return", "delegate")
 
 
 def _acting_peer_unit(user: User, plan: Plan) -> int | None:
