@@ -153,26 +153,28 @@ class World:
         raise AttributeError(name)
 
 
-def build_world(state: str = "draft", **plan_kw) -> World:
+def build_world(state: str = "draft", suffix: str = "", **plan_kw) -> World:
+    """Users are keyed by role name; with a suffix, several worlds live in one database."""
     program = make_program()
     group = Group(program=program, name="第一组")
     db.session.add(group)
-    units = {k: make_unit(f"单位{k}") for k in "ABCD"}
+    units = {k: make_unit(f"单位{k}{suffix}") for k in "ABCD"}
     A, B, C, D = (units[k] for k in "ABCD")
-    users = {
-        "a-liaison": make_user("a-liaison", (Role.LIAISON, A)),
-        "a-head": make_user("a-head", (Role.UNIT_HEAD, A)),
-        "b-liaison": make_user("b-liaison", (Role.LIAISON, B)),
-        "b-head": make_user("b-head", (Role.UNIT_HEAD, B)),
-        "c-head": make_user("c-head", (Role.UNIT_HEAD, C)),
-        "d-liaison": make_user("d-liaison", (Role.LIAISON, D)),
-        "leader": make_user("leader", (Role.LEADER, A), (Role.LEADER, B)),
-        "leader2": make_user("leader2", (Role.LEADER, A)),
-        "office": make_user("office", (Role.OFFICE, program)),
-        "office2": make_user("office2", (Role.OFFICE, program)),
-        "evaluator": make_user("evaluator", (Role.EVALUATOR, program)),
-        "admin": make_user("admin", (Role.ADMIN, program)),
+    grants = {
+        "a-liaison": [(Role.LIAISON, A)],
+        "a-head": [(Role.UNIT_HEAD, A)],
+        "b-liaison": [(Role.LIAISON, B)],
+        "b-head": [(Role.UNIT_HEAD, B)],
+        "c-head": [(Role.UNIT_HEAD, C)],
+        "d-liaison": [(Role.LIAISON, D)],
+        "leader": [(Role.LEADER, A), (Role.LEADER, B)],
+        "leader2": [(Role.LEADER, A)],
+        "office": [(Role.OFFICE, program)],
+        "office2": [(Role.OFFICE, program)],
+        "evaluator": [(Role.EVALUATOR, program)],
+        "admin": [(Role.ADMIN, program)],
     }
+    users = {key: make_user(f"{key}{suffix}", *g) for key, g in grants.items()}
     plan = make_plan(program, group, A, peers=[B, C], state=state, **plan_kw)
     return World(program, group, units, users, plan)
 

@@ -187,7 +187,7 @@ class Workflow:
             raise InvalidAction(f"unknown action {action!r}")
         subject = _Subject()
         with self._lock:
-            self._machine.add_model(subject, initial=state)
+            self._machine.add_model(subject, initial=str(state))
             try:
                 fired = subject.trigger(action, ctx=ctx)  # type: ignore[attr-defined]
             except MachineError as exc:

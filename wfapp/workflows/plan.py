@@ -91,7 +91,10 @@ NO_REVIEWER_ACTED = Guard("no_reviewer_acted", "已有互审单位签署意见�
 COUNTERSIGN_MET = Guard("countersign_met", "会签未完成", _countersign_met, "branch")
 HAS_REASON = Guard("has_reason", "退回必须填写理由", _has_reason, "input")
 DELEGATE_ELIGIBLE = Guard(
-    "delegate_is_eligible", "只能转办给同一角色、同一单位的其他用户", _delegate_eligible, "input"
+    "delegate_is_eligible",
+    "请选择同一角色、同一单位的其他用户作为转办对象",
+    _delegate_eligible,
+    "input",
 )
 
 REVIEW_STAGES = {
