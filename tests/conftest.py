@@ -46,18 +46,27 @@ def _template_db(tmp_path_factory) -> str:
     return str(path)
 
 
-def _truncate_all(url: str) -> None:
-    engine = create_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+@pytest.fixture(scope="session")
+def _pg_cleaner(_template_db: str):
+    """Empties every table between tests. DELETE with triggers off (the audit trail's
+    append-only trigger included) is an order of magnitude faster than TRUNCATE here."""
+    engine = create_engine(_template_db)
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+
+    def clean() -> None:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            for name in tables:
+                conn.execute(text(f'DELETE FROM "{name}"'))
+
+    yield clean
     engine.dispose()
 
 
 @pytest.fixture
-def database_url(_template_db: str, tmp_path: Path) -> str:
+def database_url(_template_db: str, tmp_path: Path, request) -> str:
     if PG_URL:
-        _truncate_all(PG_URL)
+        request.getfixturevalue("_pg_cleaner")()
         return PG_URL
     target = tmp_path / "wfapp.db"
     shutil.copy(_template_db, target)

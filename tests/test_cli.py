@@ -118,7 +118,7 @@ def test_create_user_with_grants(app):
             "--grant",
             "liaison@市国资委",
             "--grant",
-            "office@1",
+            f"office@{Program.query.one().id}",
         ]
     )
     assert r.exit_code == 0, r.output
