@@ -21,14 +21,10 @@ def main() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, demo, serve, create_user):
+    from wfapp.scoring.cli import scheme
+
+    for command in (init_db, demo, serve, create_user, scheme):
         app.cli.add_command(command)
-    try:
-        from wfapp.scoring.cli import scheme
-    except ImportError:  # the scoring engine is optional at this stage of the build
-        pass
-    else:
-        app.cli.add_command(scheme)
 
 
 @click.command("init-db")
