@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 
 from wfapp.models import AuditEvent, Indicator, Plan
+from wfapp.services.deadlines import due_date
 from wfapp.timeutil import local
 from wfapp.workflows.plan import STATE_LABELS
 
@@ -82,7 +83,7 @@ def plan_detail(plan: Plan, actions: list[str], warnings: list[dict[str, str]]) 
         **plan_summary(plan),
         "approval_number": plan.approval_number,
         "published_at": iso(plan.published_at),
-        "due_date": (d.isoformat() if (d := plan.program.deadline_for(plan.state)) else None),
+        "due_date": (d.isoformat() if (d := due_date(plan)) else None),
         "total_points": str(plan.program.total_points),
         "indicators": [indicator_out(i) for i in plan.indicators],
         "warnings": warnings,
