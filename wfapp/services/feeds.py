@@ -37,6 +37,11 @@ def feed_token(user: User) -> str | None:
     return _serializer().dumps({"u": user.id, "n": feed.nonce})
 
 
+def feed_url(token: str) -> str:
+    """The private URL calendar clients subscribe to (served by wfapp.web.feeds)."""
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/ical/{token}.ics"
+
+
 def rotate(user: User) -> str:
     """A new private URL; any earlier one stops working."""
     with transaction():
