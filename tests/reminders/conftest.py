@@ -13,6 +13,7 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import g
 
 from wfapp.timeutil import SHANGHAI
 
@@ -90,6 +91,8 @@ def body_text(message: EmailMessage) -> str:
 
 
 def login(client, user) -> None:
+    # Test requests share the test's app context, where Flask-Login caches the user.
+    g.pop("_login_user", None)
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
