@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.routing import BaseConverter, ValidationError
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from wfapp.permissions import EDIT_CALENDAR, GRANT_EXTENSION, authorize
@@ -63,7 +64,11 @@ class PolicyForm(FlaskForm):
 class DayForm(FlaskForm):
     day = DateField("日期", validators=[InputRequired("请填写日期")])
     working = SelectField(
-        "类型", choices=[("0", "停办（不计工作日）"), ("1", "调休上班（计工作日）")]
+        "类型",
+        choices=[
+            SelectChoice("0", "停办（不计工作日）"),
+            SelectChoice("1", "调休上班（计工作日）"),
+        ],
     )
     note = StringField("说明", validators=[Length(max=200)])
 
@@ -79,8 +84,11 @@ class ExtensionForm(FlaskForm):
     )
 
 
-def _event_choices() -> list[tuple[str, str]]:
-    return [("", "（固定日期）"), *calendar.EVENT_LABELS.items()]
+def _event_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice("", "（固定日期）"),
+        *(SelectChoice(k, v) for k, v in calendar.EVENT_LABELS.items()),
+    ]
 
 
 def _forms(cal: calendar.ProgramCalendar) -> tuple[dict, dict]:
