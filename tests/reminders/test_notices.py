@@ -98,3 +98,16 @@ def test_pages_need_a_signed_in_user(client, world):
     """Anonymous visitors get 401 from the notice, feed and calendar pages."""
     for url in ("/notices", "/me/calendar-feed", f"/programs/{world.program.id}/calendar"):
         assert client.get(url).status_code == 401
+
+
+def test_a_delegated_review_tells_only_the_new_reviewer(world, api):
+    """When the leader hands the review to leader2, only leader2 is told it awaits them."""
+    from wfapp.database import db
+
+    world.plan.state = "leader_review"
+    db.session.commit()
+    r = api(world.leader).act(world.plan.id, "delegate", "请代为审定", to_user="leader2")
+    assert r.status_code == 200, r.get_json()
+    (notice,) = _notices(api, world.leader2)["items"]
+    assert notice["title"] == "待您办理（分管领导审定）：单位A2024年度绩效工作方案"
+    assert _notices(api, world.leader)["items"] == []

@@ -17,6 +17,7 @@ from wfapp.models import CalendarFeed, Plan, User
 from wfapp.permissions import relations
 from wfapp.services import mail
 from wfapp.services.deadlines import due_date
+from wfapp.services.plans import visible_plans
 from wfapp.services.uow import transaction
 from wfapp.services.workdays import CalendarNotCovered
 from wfapp.timeutil import utcnow
@@ -88,8 +89,6 @@ class Deadline:
 
 def deadlines_for(user: User) -> list[Deadline]:
     """The due dates that concern the user: stages of plans they act in or are told about."""
-    from wfapp.services.plans import visible_plans
-
     found = []
     for plan in visible_plans(user):
         rels = relations(user, plan)

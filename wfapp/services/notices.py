@@ -9,9 +9,10 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from wfapp.database import db
-from wfapp.models import Notice, Plan, Role, RoleGrant, User
+from wfapp.models import Delegation, Notice, Plan, Role, RoleGrant, User
 from wfapp.services.errors import NotFound
 from wfapp.services.events import plan_changed
+from wfapp.services.plans import pending_actors
 from wfapp.services.uow import transaction
 from wfapp.timeutil import utcnow
 from wfapp.workflows.plan import STATE_LABELS, S
@@ -63,8 +64,6 @@ def _on_plan_changed(
 ) -> None:
     """Inside the action's transaction: tell the unit what happened to its plan, and tell
     whoever the plan now waits for."""
-    from wfapp.services.plans import pending_actors
-
     told: set[int] = {actor.id} if actor else set()
     unit = _unit_people(plan)
     comment = (kw.get("comment") or "").strip()
@@ -73,9 +72,16 @@ def _on_plan_changed(
         _tell(unit, told, plan, "returned", f"方案被退回修改：{plan.title}", reason)
     elif to_state == S.PUBLISHED and from_state != to_state:
         _tell(unit, told, plan, "published", f"方案已批复公开：{plan.title}")
-    if from_state != to_state or action == "delegate":
-        label = STATE_LABELS.get(to_state, to_state)
-        _tell(pending_actors(plan), told, plan, "awaits", f"待您办理（{label}）：{plan.title}")
+    label = STATE_LABELS.get(to_state, to_state)
+    waiting = []
+    if action == "delegate":  # only the one it was handed to; the others were told before
+        latest = db.session.scalars(
+            select(Delegation).where(Delegation.plan_id == plan.id).order_by(Delegation.id.desc())
+        ).first()
+        waiting = [latest.to_user] if latest else []
+    elif from_state != to_state:
+        waiting = pending_actors(plan)
+    _tell(waiting, told, plan, "awaits", f"待您办理（{label}）：{plan.title}")
 
 
 def _tell(

@@ -34,6 +34,7 @@ from wfapp.models import (
 from wfapp.services import mail, notices
 from wfapp.services.deadlines import day_overrides, days_left, due_date
 from wfapp.services.events import plan_changed
+from wfapp.services.plans import pending_actors
 from wfapp.services.uow import transaction
 from wfapp.services.workdays import CalendarNotCovered, Overrides, add_working_days
 from wfapp.timeutil import SHANGHAI, local, utcnow
@@ -144,9 +145,12 @@ def occurrences(
 
 
 def _on_plan_changed(plan: Plan, *, from_state: str, to_state: str, action: str, **_) -> None:
-    """Inside the action's transaction: the old stage's reminders stop, the new stage's arm."""
+    """Inside the action's transaction: the old stage's reminders stop, the new stage's arm.
+    An action within a stage may still move a due date counted from it."""
     if from_state != to_state or action == "return":
         arm(plan)
+    else:
+        reschedule(plan_id=plan.id)
 
 
 def arm(plan: Plan, now: datetime | None = None) -> list[Reminder]:
@@ -365,8 +369,6 @@ def _short(stage_label: str, due: date, left: int) -> str:
 
 def audience(plan: Plan, rule: str, policy: Policy) -> list[User]:
     """Who hears from `rule` now; resolved at send time, so sign-offs and delegations count."""
-    from wfapp.services.plans import pending_actors
-
     actors = pending_actors(plan)
     units = _acting_units(plan, actors)
     heads = _grant_holders(Role.UNIT_HEAD, unit_ids=set().union(*units.values()))
