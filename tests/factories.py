@@ -195,6 +195,9 @@ class ApiClient:
     def put(self, url: str, json: Any = None, **kw):
         return self.client.put(url, json=json, headers=self.headers, **kw)
 
+    def delete(self, url: str, **kw):
+        return self.client.delete(url, headers=self.headers, **kw)
+
     def act(
         self, plan_id: int, action: str, comment: str = "", version: int | None = None, **extra
     ):

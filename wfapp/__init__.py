@@ -14,6 +14,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wfapp.config import load_config
     from wfapp.database import setup_engine_events
     from wfapp.extensions import csrf, db, login_manager, migrate
+    from wfapp.services import notices, reminders
 
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
@@ -22,6 +23,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
     csrf.init_app(app)
     login_manager.init_app(app)
+    reminders.init_app(app)  # arm and cancel reminders on plan_changed
+    notices.init_app(app)  # tell people what an action means for them
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)

@@ -1,8 +1,10 @@
-"""The `wfapp` command: init-db, demo, serve, create-user, and Flask-Migrate's `db`."""
+"""The `wfapp` command: init-db, demo, serve, create-user, scheduler, reminders, outbox, and
+Flask-Migrate's `db`."""
 
 from __future__ import annotations
 
 import getpass
+from datetime import datetime
 
 import click
 from flask import Flask, current_app
@@ -23,7 +25,8 @@ def main() -> None:
 def init_app(app: Flask) -> None:
     from wfapp.scoring.cli import scheme
 
-    for command in (init_db, demo, serve, create_user, scheme):
+    commands = (init_db, demo, serve, create_user, scheduler, reminders_group, outbox_group, scheme)
+    for command in commands:
         app.cli.add_command(command)
 
 
@@ -58,9 +61,16 @@ def demo(if_empty: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--no-scheduler",
+    is_flag=True,
+    help="Do not run the reminder scheduler in this process (run `wfapp scheduler` instead).",
+)
 @with_appcontext
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve the app with waitress (the embedded default; use gunicorn in production)."""
+def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
+    """Serve the app with waitress (the embedded default; use gunicorn in production).
+
+    Runs the reminder scheduler in a background thread unless --no-scheduler."""
     from waitress import serve as waitress_serve
 
     from wfapp.services.auth import demo_allowed
@@ -76,7 +86,18 @@ def serve(host: str, port: int, threads: int) -> None:
         if app.config["SECRET_KEY"] == "dev-only-change-me":
             raise click.ClickException("请通过 WFAPP_SECRET_KEY 设置随机密钥后再启动。")
     click.echo(f"wfapp 正在 http://{host}:{port}/ 提供服务（数据库：{_safe_url()}）")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="wfapp")
+    background = None
+    if not no_scheduler:
+        from wfapp.scheduler import build_scheduler
+
+        background, worker = build_scheduler(app, background=True)
+        background.start()
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="wfapp")
+    finally:
+        if background is not None:
+            background.shutdown(wait=False)
+            worker.stop()
 
 
 @click.command("create-user")
@@ -131,6 +152,93 @@ def create_user(username, display_name, email, password, grants) -> None:
     db.session.add(user)
     db.session.commit()
     click.echo(f"已创建用户 {username}")
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Run the reminder scheduler in the foreground (one acts; others stay idle)."""
+    from wfapp.scheduler import build_scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sched, worker = build_scheduler(app)
+    click.echo(
+        f"调度进程已启动（每 {app.config['SCHEDULER_INTERVAL_SECONDS']} 秒一次，时区 Asia/Shanghai）"
+    )
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        worker.stop()
+
+
+def parse_now(value: str | None) -> datetime | None:
+    """--now: an ISO date-time; without a zone it is Asia/Shanghai local time."""
+    from wfapp.timeutil import SHANGHAI
+
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"无法识别的时间：{value}（示例：2024-07-08T09:00）") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+@click.group("reminders")
+def reminders_group() -> None:
+    """Reminder scans and deliveries."""
+
+
+@reminders_group.command("run-once")
+@click.option("--now", "now_text", metavar="ISO-DATETIME", help="Act as if it were this instant.")
+@with_appcontext
+def run_once(now_text: str | None) -> None:
+    """One reminder scan and one delivery pass, under the scheduler lock."""
+    from wfapp.scheduler import run_once as run
+
+    report = run(parse_now(now_text))
+    if report is None:
+        raise click.ClickException("另一个调度进程正在运行，本次未执行。")
+    scan, sent = report.scan, report.delivery
+    click.echo(
+        f"提醒：新布置 {scan.armed} 个方案，触发 {scan.fired} 条规则，写入邮件 {scan.messages} 封"
+        + (f"，{scan.errors} 条出错" if scan.errors else "")
+        + (f"；开启环节 {report.opened} 个方案" if report.opened else "")
+    )
+    if not sent.configured:
+        click.echo("未配置 SMTP（WFAPP_SMTP_HOST），邮件留在发件箱中，可在 /admin/outbox 查看。")
+    else:
+        click.echo(f"投递：已发送 {sent.sent}，待重试 {sent.retried}，失败 {sent.dead}")
+        if sent.unavailable:
+            click.echo(f"邮件服务器不可用，邮件留待下次发送：{sent.unavailable}")
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """The mail outbox."""
+
+
+@outbox_group.command("list")
+@click.option(
+    "--status", type=click.Choice(["pending", "sending", "sent", "dead"]), help="Only this status."
+)
+@click.option("--limit", default=50, show_default=True, type=int)
+@with_appcontext
+def outbox_list(status: str | None, limit: int) -> None:
+    """List outbox messages, newest first."""
+    from wfapp.services.mail import list_messages
+    from wfapp.timeutil import fmt_local
+
+    messages = list_messages(None, status, limit)
+    if not messages:
+        click.echo("发件箱为空。")
+    for m in messages:
+        line = f"{m.id:>6}  {m.status:<8} {fmt_local(m.created_at)}  {m.to_addr}  {m.subject}"
+        if m.last_error:
+            line += f"  [第{m.attempts}次：{m.last_error}]"
+        click.echo(line)
 
 
 def _safe_url() -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from wfapp.models import Delegation, Plan, Role, User
+from wfapp.models import Delegation, Plan, Program, Role, User
 from wfapp.workflows.plan import PLAN_WORKFLOW, PUBLIC_STATES, REVIEW_STAGES, S
 
 
@@ -24,7 +24,12 @@ class Decision(Enum):
 
 # Plan actions that are not workflow transitions.
 EDIT_INDICATORS = "edit_indicators"
+GRANT_EXTENSION = "grant_extension"  # the office moves one plan's due date
 VIEW = "view"
+# Program actions.
+VIEW_CALENDAR = "view_calendar"
+EDIT_CALENDAR = "edit_calendar"  # due dates, closures, reminder rules
+VIEW_OUTBOX = "view_outbox"  # the program's outgoing mail, for its admins
 _EDIT_STATE = {EDIT_INDICATORS: S.DRAFT}
 _EDIT_ROLES = frozenset({"liaison", "unit_head"})
 
@@ -73,6 +78,10 @@ def decide(user: User | None, action: str, plan: Plan) -> Decision:
         return Decision.ALLOWED
     assert user is not None
     rels = relations(user, plan)
+    if action == GRANT_EXTENSION:
+        if "office" not in rels:
+            return Decision.FORBIDDEN
+        return Decision.WRONG_STATE if plan.state == S.CLOSED else Decision.ALLOWED
     if action in _EDIT_STATE:
         if not rels & _EDIT_ROLES:
             return Decision.FORBIDDEN
@@ -113,8 +122,22 @@ def _latest(delegations: list[Delegation], unit_id: int | None) -> Delegation | 
     return max(scoped, key=lambda d: d.id) if scoped else None
 
 
+def decide_program(user: User | None, action: str, program: Program) -> Decision:
+    """The calendar is read by everyone signed in; the office edits it; admins read mail."""
+    if user is None or not user.is_authenticated or not user.active:
+        return Decision.NOT_VISIBLE
+    if action == VIEW_CALENDAR:
+        return Decision.ALLOWED
+    roles = {EDIT_CALENDAR: Role.OFFICE, VIEW_OUTBOX: Role.ADMIN}
+    if action in roles and program.id in user.program_ids(roles[action]):
+        return Decision.ALLOWED
+    return Decision.FORBIDDEN
+
+
 def authorize(user: User | None, action: str, obj: Any) -> bool:
     """The one question every page, API route and template asks."""
     if isinstance(obj, Plan):
         return decide(user, action, obj) is Decision.ALLOWED
+    if isinstance(obj, Program):
+        return decide_program(user, action, obj) is Decision.ALLOWED
     raise TypeError(f"no authorization rule for {type(obj).__name__}")

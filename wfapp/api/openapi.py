@@ -5,7 +5,15 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from wfapp.api.schemas import ActionRequest, IndicatorTableIn, TokenRequest
+from wfapp.api.schemas import (
+    ActionRequest,
+    CalendarDayIn,
+    ExtensionIn,
+    IndicatorTableIn,
+    ReminderPolicyIn,
+    StageDeadlineIn,
+    TokenRequest,
+)
 from wfapp.workflows.plan import PLAN_WORKFLOW
 
 
@@ -38,7 +46,15 @@ SECURED = [{"bearer": []}]
 @cache
 def document() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
-    for model in (TokenRequest, ActionRequest, IndicatorTableIn):
+    for model in (
+        TokenRequest,
+        ActionRequest,
+        IndicatorTableIn,
+        StageDeadlineIn,
+        CalendarDayIn,
+        ReminderPolicyIn,
+        ExtensionIn,
+    ):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
@@ -205,6 +221,8 @@ def document() -> dict[str, Any]:
             }
         },
     }
+    schemas.update(_reminder_schemas())
+    paths.update(_reminder_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "wfapp API", "version": "1"},
@@ -212,5 +230,270 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+# --- the deadline feature: calendar, extensions, notices, iCal, outbox ---------------------
+
+PROGRAM_ID = {"name": "program_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+STAGE = {
+    "name": "stage",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "enum": PLAN_WORKFLOW.states},
+}
+DAY = {
+    "name": "day",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "format": "date"},
+}
+
+
+def _body(name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+def _reminder_schemas() -> dict[str, Any]:
+    string, integer, boolean = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+    nullable_date = {"type": ["string", "null"], "format": "date"}
+    return {
+        "Calendar": {
+            "type": "object",
+            "properties": {
+                "program": {"type": "object"},
+                "coverage": {
+                    "type": "object",
+                    "description": "years the statutory-holiday data covers",
+                    "properties": {"first_year": integer, "last_year": integer},
+                },
+                "stages": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "stage": string,
+                            "label": string,
+                            "due_date": nullable_date,
+                            "after_event": {"type": ["string", "null"]},
+                            "working_days": {"type": ["integer", "null"]},
+                            "opens_on": nullable_date,
+                            "rule_text": string,
+                            "reminders": {"type": "object"},
+                        },
+                    },
+                },
+                "days": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "day": {"type": "string", "format": "date"},
+                            "working": boolean,
+                            "note": string,
+                        },
+                    },
+                },
+            },
+        },
+        "Extension": {
+            "type": "object",
+            "properties": {
+                "id": integer,
+                "stage": string,
+                "due_date": {"type": "string", "format": "date"},
+                "reason": string,
+                "granted_by": string,
+                "at": {"type": "string", "format": "date-time"},
+            },
+        },
+        "Notice": {
+            "type": "object",
+            "properties": {
+                "id": integer,
+                "kind": {"type": "string", "enum": ["reminder", "returned", "awaits", "published"]},
+                "title": string,
+                "body": string,
+                "plan_id": {"type": ["integer", "null"]},
+                "link": {"type": ["string", "null"]},
+                "created_at": {"type": "string", "format": "date-time"},
+                "read": boolean,
+            },
+        },
+        "OutboxMessage": {
+            "type": "object",
+            "properties": {
+                "id": integer,
+                "status": {"type": "string", "enum": ["pending", "sending", "sent", "dead"]},
+                "to": string,
+                "subject": string,
+                "attempts": integer,
+                "last_error": {"type": ["string", "null"]},
+            },
+        },
+        "FeedUrl": {"type": "object", "properties": {"url": {"type": ["string", "null"]}}},
+    }
+
+
+def _reminder_paths() -> dict[str, Any]:
+    calendar_ok = {"200": _json(_ref("Calendar"))}
+    edit_errors = _errors("400", "401", "403", "404", "422")
+    feed = {"200": _json(_ref("FeedUrl")), **_errors("401")}
+    return {
+        "/api/v1/programs/{program_id}/calendar": {
+            "get": {
+                "summary": "The program's calendar: due date per stage, declared days, rules",
+                "security": SECURED,
+                "parameters": [PROGRAM_ID],
+                "responses": {**calendar_ok, **_errors("401", "404")},
+            }
+        },
+        "/api/v1/programs/{program_id}/calendar/stages/{stage}": {
+            "put": {
+                "summary": "Office: a stage's due date (a date, or N working days after an event)",
+                "security": SECURED,
+                "parameters": [PROGRAM_ID, STAGE],
+                "requestBody": _body("StageDeadlineIn"),
+                "responses": {**calendar_ok, **edit_errors},
+            }
+        },
+        "/api/v1/programs/{program_id}/calendar/days/{day}": {
+            "put": {
+                "summary": "Office: declare a closure or an adjusted working day",
+                "security": SECURED,
+                "parameters": [PROGRAM_ID, DAY],
+                "requestBody": _body("CalendarDayIn"),
+                "responses": {**calendar_ok, **edit_errors},
+            },
+            "delete": {
+                "summary": "Office: remove a declared day",
+                "security": SECURED,
+                "parameters": [PROGRAM_ID, DAY],
+                "responses": {**calendar_ok, **edit_errors},
+            },
+        },
+        "/api/v1/programs/{program_id}/reminder-rules/{stage}": {
+            "put": {
+                "summary": "Office: when and whom a stage's reminders reach",
+                "security": SECURED,
+                "parameters": [PROGRAM_ID, STAGE],
+                "requestBody": _body("ReminderPolicyIn"),
+                "responses": {**calendar_ok, **edit_errors},
+            }
+        },
+        "/api/v1/plans/{plan_id}/extensions": {
+            "get": {
+                "summary": "The plan's deadline extensions",
+                "security": SECURED,
+                "parameters": [PLAN_ID],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {"items": {"type": "array", "items": _ref("Extension")}},
+                        }
+                    ),
+                    **_errors("401", "404"),
+                },
+            },
+            "post": {
+                "summary": "Office: extend the plan's due date for a stage, with a reason",
+                "security": SECURED,
+                "parameters": [PLAN_ID],
+                "requestBody": _body("ExtensionIn"),
+                "responses": {
+                    "201": _json(_ref("Extension"), "Granted"),
+                    **_errors("400", "401", "403", "404", "409", "422"),
+                },
+            },
+        },
+        "/api/v1/notices": {
+            "get": {
+                "summary": "The caller's notices, newest first, with the unread count",
+                "security": SECURED,
+                "parameters": [
+                    {"name": "unread", "in": "query", "schema": {"type": "string", "enum": ["1"]}}
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "unread": {"type": "integer"},
+                                "items": {"type": "array", "items": _ref("Notice")},
+                            },
+                        }
+                    ),
+                    **_errors("401"),
+                },
+            }
+        },
+        "/api/v1/notices/{notice_id}/read": {
+            "post": {
+                "summary": "Mark one of the caller's notices read",
+                "security": SECURED,
+                "parameters": [
+                    {
+                        "name": "notice_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer"},
+                    }
+                ],
+                "responses": {"200": _json(_ref("Notice")), **_errors("401", "404")},
+            }
+        },
+        "/api/v1/notices/read-all": {
+            "post": {
+                "summary": "Mark all the caller's notices read",
+                "security": SECURED,
+                "responses": {"200": _json({"type": "object"}), **_errors("401")},
+            }
+        },
+        "/api/v1/me/ical": {
+            "get": {
+                "summary": "The caller's private iCal URL (null: none)",
+                "security": SECURED,
+                "responses": feed,
+            },
+            "post": {
+                "summary": "A new private iCal URL; the old one stops working",
+                "security": SECURED,
+                "responses": feed,
+            },
+            "delete": {
+                "summary": "Revoke the caller's iCal URL",
+                "security": SECURED,
+                "responses": feed,
+            },
+        },
+        "/api/v1/outbox": {
+            "get": {
+                "summary": "Admins: outgoing mail of their programs, dead ones with the error",
+                "security": SECURED,
+                "parameters": [
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {
+                            "type": "string",
+                            "enum": ["pending", "sending", "sent", "dead"],
+                        },
+                    }
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "counts": {"type": "object"},
+                                "items": {"type": "array", "items": _ref("OutboxMessage")},
+                            },
+                        }
+                    ),
+                    **_errors("401", "403", "422"),
+                },
+            }
         },
     }

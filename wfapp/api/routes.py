@@ -39,6 +39,10 @@ _PYDANTIC_MESSAGES = {
     "string_too_short": "不能为空",
     "string_too_long": "过长",
     "model_type": "应为对象",
+    "bool_type": "应为 true 或 false",
+    "value_error": "取值无效",
+    "date_type": "应为 YYYY-MM-DD 格式的日期",
+    "too_long": "过长",
 }
 
 

@@ -3,11 +3,22 @@ and the JSON shapes the API answers with."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
 from wfapp.models import AuditEvent, Indicator, Plan
+from wfapp.services.deadlines import due_date
 from wfapp.timeutil import local
 from wfapp.workflows.plan import STATE_LABELS
 
@@ -82,7 +93,7 @@ def plan_detail(plan: Plan, actions: list[str], warnings: list[dict[str, str]]) 
         **plan_summary(plan),
         "approval_number": plan.approval_number,
         "published_at": iso(plan.published_at),
-        "due_date": (d.isoformat() if (d := plan.program.deadline_for(plan.state)) else None),
+        "due_date": (d.isoformat() if (d := due_date(plan)) else None),
         "total_points": str(plan.program.total_points),
         "indicators": [indicator_out(i) for i in plan.indicators],
         "warnings": warnings,
@@ -101,4 +112,121 @@ def event_out(event: AuditEvent) -> dict[str, Any]:
         "at": iso(event.at),
         "comment": event.comment,
         "data": event.data,
+    }
+
+
+# --- calendar, extensions, notices, outbox -------------------------------------------------
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates travel as "YYYY-MM-DD" strings, nothing looser."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("日期格式应为 YYYY-MM-DD") from exc
+    raise ValueError("日期应为 YYYY-MM-DD 格式的字符串")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+class StageDeadlineIn(Body):
+    """A fixed due_date, or working_days after after_event; all empty removes the stage's."""
+
+    due_date: IsoDate | None = None
+    after_event: StrictStr | None = None
+    working_days: StrictInt | None = None
+    opens_on: IsoDate | None = None
+
+
+class CalendarDayIn(Body):
+    working: StrictBool = False  # false: a closure; true: an adjusted working day (调休)
+    note: StrictStr = Field(default="", max_length=200)
+
+
+class ReminderPolicyIn(Body):
+    enabled: StrictBool = True
+    days_before: list[StrictInt] = Field(max_length=20)
+    overdue_repeat: StrictBool = True
+    notify_head: StrictBool = True
+    escalate_after: StrictInt | None = None
+
+
+class ExtensionIn(Body):
+    due_date: IsoDate
+    reason: StrictStr = Field(min_length=1, max_length=500)
+    stage: StrictStr | None = None  # default: the plan's current stage
+    version: StrictInt | None = None
+
+
+def day_out(day) -> dict[str, Any]:
+    return {"day": day.day.isoformat(), "working": day.working, "note": day.note}
+
+
+def calendar_out(cal) -> dict[str, Any]:
+    return {
+        "program": {"id": cal.program.id, "year": cal.program.year, "title": cal.program.title},
+        "coverage": {"first_year": cal.coverage[0], "last_year": cal.coverage[1]},
+        "stages": [
+            {
+                "stage": row.stage,
+                "label": row.label,
+                "due_date": row.due_date.isoformat() if row.due_date else None,
+                "after_event": row.after_event,
+                "working_days": row.working_days,
+                "opens_on": row.opens_on.isoformat() if row.opens_on else None,
+                "rule_text": row.rule_text,
+                "reminders": {
+                    "enabled": row.policy.enabled,
+                    "days_before": list(row.policy.days_before),
+                    "overdue_repeat": row.policy.overdue_repeat,
+                    "notify_head": row.policy.notify_head,
+                    "escalate_after": row.policy.escalate_after,
+                    "customized": row.customized,
+                },
+            }
+            for row in cal.stages
+        ],
+        "days": [day_out(d) for d in cal.days],
+    }
+
+
+def extension_out(ext) -> dict[str, Any]:
+    return {
+        "id": ext.id,
+        "stage": ext.stage,
+        "due_date": ext.due_date.isoformat(),
+        "reason": ext.reason,
+        "granted_by": ext.granted_by.username,
+        "at": iso(ext.at),
+    }
+
+
+def notice_out(notice) -> dict[str, Any]:
+    return {
+        "id": notice.id,
+        "kind": notice.kind,
+        "title": notice.title,
+        "body": notice.body,
+        "plan_id": notice.plan_id,
+        "link": notice.link,
+        "created_at": iso(notice.created_at),
+        "read": notice.read_at is not None,
+    }
+
+
+def outbox_out(message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "status": message.status,
+        "to": message.to_addr,
+        "subject": message.subject,
+        "plan_id": message.plan_id,
+        "attempts": message.attempts,
+        "last_error": message.last_error,
+        "next_attempt_at": iso(message.next_attempt_at),
+        "created_at": iso(message.created_at),
+        "sent_at": iso(message.sent_at),
+        "message_id": message.message_id,
     }

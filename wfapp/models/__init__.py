@@ -2,6 +2,8 @@
 
 from wfapp.models.audit import AuditEvent
 from wfapp.models.auth import LoginAttempt
+from wfapp.models.calendar import CalendarDay, CalendarFeed, DeadlineExtension, ReminderPolicy
+from wfapp.models.notice import Notice
 from wfapp.models.org import (
     PROGRAM_ROLES,
     UNIT_ROLES,
@@ -15,6 +17,13 @@ from wfapp.models.org import (
     Unit,
     User,
 )
+from wfapp.models.outbox import (
+    OutboxMessage,
+    OutboxStatus,
+    Reminder,
+    ReminderStatus,
+    SchedulerLease,
+)
 from wfapp.models.plan import Category, Indicator, Plan, PlanRevision
 from wfapp.models.review import Delegation, PeerAssignment, PeerSignoff
 
@@ -22,20 +31,30 @@ __all__ = [
     "PROGRAM_ROLES",
     "UNIT_ROLES",
     "AuditEvent",
+    "CalendarDay",
+    "CalendarFeed",
     "Category",
     "CountersignPolicy",
+    "DeadlineExtension",
     "Delegation",
     "Department",
     "Group",
     "Indicator",
     "LoginAttempt",
+    "Notice",
+    "OutboxMessage",
+    "OutboxStatus",
     "PeerAssignment",
     "PeerSignoff",
     "Plan",
     "PlanRevision",
     "Program",
+    "Reminder",
+    "ReminderPolicy",
+    "ReminderStatus",
     "Role",
     "RoleGrant",
+    "SchedulerLease",
     "StageDeadline",
     "Unit",
     "User",

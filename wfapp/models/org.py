@@ -64,11 +64,21 @@ class Program(db.Model):
     )
 
     def deadline_for(self, stage: str) -> date | None:
-        return next((d.due_date for d in self.deadlines if d.stage == stage), None)
+        """The stage's fixed due date; wfapp.services.deadlines.due_date knows the rest."""
+        entry = self.calendar_entry(stage)
+        return entry.due_date if entry else None
+
+    def calendar_entry(self, stage: str) -> StageDeadline | None:
+        return next((d for d in self.deadlines if d.stage == stage), None)
 
 
 class StageDeadline(db.Model):
-    """The program's calendar: when each stage must be done."""
+    """The program's calendar: when each stage must be done.
+
+    A stage is due either on a fixed date, or `working_days` working days after an event of
+    the plan (`after_event`: "stage_entered" or a workflow action such as "return").
+    `opens_on`: the date on which the scheduler opens the stage for every waiting plan.
+    """
 
     __tablename__ = "stage_deadline"
     __table_args__ = (UniqueConstraint("program_id", "stage"),)
@@ -76,7 +86,10 @@ class StageDeadline(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("program.id"))
     stage: Mapped[str] = mapped_column(String(40))
-    due_date: Mapped[date]
+    due_date: Mapped[date | None]
+    after_event: Mapped[str | None] = mapped_column(String(40))
+    working_days: Mapped[int | None]
+    opens_on: Mapped[date | None]
 
     program: Mapped[Program] = relationship(back_populates="deadlines")
 

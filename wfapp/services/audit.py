@@ -35,6 +35,27 @@ def record_plan_event(
     return event
 
 
+def record_event(
+    object_type: str,
+    object_id: int,
+    actor: User | None,
+    action: str,
+    data: dict[str, Any] | None = None,
+    comment: str = "",
+) -> AuditEvent:
+    """An audit event about something other than a plan (a program's calendar …)."""
+    event = AuditEvent(
+        object_type=object_type,
+        object_id=object_id,
+        actor_id=actor.id if actor else None,
+        action=action,
+        comment=comment or "",
+        data=data,
+    )
+    db.session.add(event)
+    return event
+
+
 def plan_events(plan_id: int) -> list[AuditEvent]:
     return list(
         db.session.scalars(

@@ -8,5 +8,5 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# sender: the Plan; kwargs: actor, action, from_state, to_state
+# sender: the Plan; kwargs: actor, action, from_state, to_state, comment
 plan_changed = _signals.signal("plan-changed")

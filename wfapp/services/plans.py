@@ -257,7 +257,14 @@ def fire(
         plan.state = to_state
         # Every action bumps the version, so two clicks on the same page: one wins, one 409.
         plan.updated_at = utcnow()
-        plan_changed.send(plan, actor=user, action=action, from_state=from_state, to_state=to_state)
+        plan_changed.send(
+            plan,
+            actor=user,
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            comment=comment,
+        )
     return plan
 
 

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from wfapp.extensions import login_manager
 from wfapp.services.auth import load_session_user
 from wfapp.services.errors import ServiceError
+from wfapp.timeutil import fmt_local
 
 ERROR_TITLES = {
     400: "请求无效",
@@ -24,8 +25,13 @@ ERROR_TITLES = {
 
 
 def init_app(app: Flask) -> None:
+    from wfapp.web import admin_outbox, calendar, feeds, notices
+
     login_manager.user_loader(load_session_user)
     login_manager.login_message = "请先登录"
+    app.add_template_filter(fmt_local, "local_time")
+    for blueprint_module in (notices, admin_outbox, calendar, feeds):
+        blueprint_module.init_app(app)
 
     @app.get("/")
     def index():
