@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from wfapp.api import year as _year  # noqa: F401  (registers the year's routes on bp)
 from wfapp.api.routes import bp
 from wfapp.extensions import csrf
 from wfapp.services.errors import ServiceError

@@ -2,6 +2,10 @@
 
 from wfapp.models.audit import AuditEvent
 from wfapp.models.auth import LoginAttempt
+from wfapp.models.change import ChangeRequest, TableVersion
+from wfapp.models.evaluation import EvaluationSheet, EvaluatorAssignment, SelfScore, SheetItem
+from wfapp.models.evidence import EvidenceFile, EvidenceScope
+from wfapp.models.external import ExternalEntry, ExternalKind
 from wfapp.models.org import (
     PROGRAM_ROLES,
     UNIT_ROLES,
@@ -16,6 +20,7 @@ from wfapp.models.org import (
     User,
 )
 from wfapp.models.plan import Category, Indicator, Plan, PlanRevision
+from wfapp.models.progress import Period, ProgressReport, ProgressStatus
 from wfapp.models.review import Delegation, PeerAssignment, PeerSignoff
 
 __all__ = [
@@ -23,20 +28,33 @@ __all__ = [
     "UNIT_ROLES",
     "AuditEvent",
     "Category",
+    "ChangeRequest",
     "CountersignPolicy",
     "Delegation",
     "Department",
+    "EvaluationSheet",
+    "EvaluatorAssignment",
+    "EvidenceFile",
+    "EvidenceScope",
+    "ExternalEntry",
+    "ExternalKind",
     "Group",
     "Indicator",
     "LoginAttempt",
     "PeerAssignment",
     "PeerSignoff",
+    "Period",
     "Plan",
     "PlanRevision",
     "Program",
+    "ProgressReport",
+    "ProgressStatus",
     "Role",
     "RoleGrant",
+    "SelfScore",
+    "SheetItem",
     "StageDeadline",
+    "TableVersion",
     "Unit",
     "User",
 ]

@@ -19,9 +19,25 @@ def record_plan_event(
     comment: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    return record_event(plan, actor, "plan", plan.id, action, from_state, to_state, comment, data)
+
+
+def record_event(
+    plan: Plan,
+    actor: User | None,
+    object_type: str,
+    object_id: int,
+    action: str,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """An event about something that belongs to a plan (a sheet, a change request, an
+    external entry …): it shows in the plan's history too."""
     event = AuditEvent(
-        object_type="plan",
-        object_id=plan.id,
+        object_type=object_type,
+        object_id=object_id,
         plan_id=plan.id,
         actor_id=actor.id if actor else None,
         action=action,
