@@ -23,7 +23,8 @@ from wfapp.permissions import REQUEST_CHANGE, VIEW_CHANGE_REQUESTS
 from wfapp.services import audit
 from wfapp.services.errors import Conflict, Invalid, NotFound, Problem
 from wfapp.services.plans import MAX_COMMENT, require, table_check, write_table
-from wfapp.services.targets import TOTAL_CODE, _fmt, check_table, to_row
+from wfapp.services.targets import TOTAL_CODE, check_table, to_row
+from wfapp.services.targets import format_points as _fmt
 from wfapp.services.uow import lock_plan, transaction
 from wfapp.timeutil import utcnow
 from wfapp.workflows import GuardContext, GuardFailed, InvalidAction

@@ -149,8 +149,9 @@ def assign(
     return assignment
 
 
-def unassign(user: User, assignment_id: int) -> None:
-    """Remove an assignment (office) unless that evaluator already signed a covered sheet."""
+def unassign(user: User, assignment_id: int) -> int:
+    """Remove an assignment (office) unless that evaluator already signed a covered sheet;
+    returns the program's id."""
     with transaction():
         assignment = db.session.get(EvaluatorAssignment, assignment_id)
         if assignment is None:
@@ -175,7 +176,9 @@ def unassign(user: User, assignment_id: int) -> None:
                 "unassign_evaluator",
                 data={"evaluator": assignment.evaluator.username},
             )
+        program_id = assignment.program_id
         db.session.delete(assignment)
+    return program_id
 
 
 def _covered(assignment: EvaluatorAssignment) -> list[Plan]:

@@ -100,7 +100,7 @@ def _office_kind(data: IO[bytes]) -> str | None:
 def name_problem(name: str) -> str | None:
     """Why a client's file name is refused: it must be a plain name, never a path."""
     if not name or not name.strip():
-        return "文件名不能为空"
+        return "请选择要上传的文件（文件名不能为空）"
     if len(name) > MAX_NAME:
         return f"文件名不能超过{MAX_NAME}个字符"
     if "/" in name or "\\" in name or "\x00" in name:
@@ -135,7 +135,7 @@ def _read_checked(upload: Upload) -> tuple[bytes, str]:
     if not data:
         raise refuse("文件为空，请选择有内容的文件")
     if len(data) > limit:
-        raise refuse(f"文件超过大小上限 {limit // 1_048_576 or 1} MB")
+        raise refuse(f"文件超过大小上限（{limit_text()}）")
     ext = os.path.splitext(name)[1].lower()
     claimed = next((k for k, (exts, _) in KINDS.items() if ext in exts), None)
     if claimed is None:
@@ -144,6 +144,14 @@ def _read_checked(upload: Upload) -> tuple[bytes, str]:
     if kind != claimed:
         raise refuse(f"文件内容与扩展名“{ext}”不符，请上传真实的 {claimed.upper()} 文件")
     return data, kind
+
+
+def limit_text() -> str:
+    """The size limit as people read it: 20 MB, 512 KB."""
+    limit = int(current_app.config["EVIDENCE_MAX_BYTES"])
+    if limit >= 1_048_576:
+        return f"{limit / 1_048_576:g} MB"
+    return f"{max(1, limit // 1024)} KB"
 
 
 def evidence_dir() -> Path:

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from wfapp.database import db
 from wfapp.models import EvaluationSheet, Plan, SelfScore
 from wfapp.services.errors import Problem
-from wfapp.services.targets import _fmt, parse_weight
+from wfapp.services.targets import format_points as _fmt
+from wfapp.services.targets import parse_weight
 
 CENT = Decimal("0.01")
 

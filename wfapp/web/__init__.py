@@ -24,8 +24,29 @@ ERROR_TITLES = {
 
 
 def init_app(app: Flask) -> None:
+    from wfapp.web import (
+        change_requests,
+        evaluation,
+        evidence,
+        external,
+        progress,
+        self_assessment,
+        year,
+    )
+
     login_manager.user_loader(load_session_user)
     login_manager.login_message = "请先登录"
+    # The year's work (issue 5): each feature its own blueprint.
+    for module in (
+        year,
+        progress,
+        evidence,
+        change_requests,
+        self_assessment,
+        evaluation,
+        external,
+    ):
+        app.register_blueprint(module.bp)
 
     @app.get("/")
     def index():
