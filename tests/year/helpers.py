@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+from flask import g
+
 from tests.factories import build_world, make_user
 from wfapp.database import db
 from wfapp.models import Role
@@ -46,7 +48,9 @@ def year_world(state: str = "published"):
 
 
 def login(client, user) -> None:
-    """Page login without login pages: the session Flask-Login reads."""
+    """Page login without login pages: the session Flask-Login reads. The test's app
+    context outlives requests, so the user Flask-Login cached in `g` is dropped too."""
+    g.pop("_login_user", None)
     with client.session_transaction() as sess:
         sess["_user_id"] = user.get_id()
         sess["_fresh"] = True

@@ -103,7 +103,7 @@ def name_problem(name: str) -> str | None:
         return "请选择要上传的文件（文件名不能为空）"
     if len(name) > MAX_NAME:
         return f"文件名不能超过{MAX_NAME}个字符"
-    if "/" in name or "\\" in name or "\x00" in name:
+    if "/" in name or "\\" in name or "\x00" in name or ".." in name:
         return "文件名不能包含路径（/ \\ ..）"
     if any(unicodedata.category(ch) == "Cc" for ch in name) or (len(name) > 1 and name[1] == ":"):
         return "文件名不能包含控制字符或盘符"
