@@ -433,7 +433,7 @@ def test_external_entries_are_corrected_by_new_entries(app, api):
     ]
     assert len(body["history"]) == 5
     assert api(world.b_liaison).get(url).status_code == 403
-    assert ExternalEntry.query.get(first.get_json()["id"]).points == 86.5
+    assert db.session.get(ExternalEntry, first.get_json()["id"]).points == 86.5
 
 
 def test_an_inspectors_evidence_is_seen_only_by_who_sees_external_entries(app, api, client):
@@ -445,3 +445,17 @@ def test_an_inspectors_evidence_is_seen_only_by_who_sees_external_entries(app, a
     )
     assert r.status_code == 201
     assert EvidenceFile.query.count() == 1
+
+
+def test_every_api_route_is_in_the_openapi_document(app, client):
+    """A client reading /api/v1/openapi.json finds every route of the API."""
+    import re
+
+    documented = set(client.get("/api/v1/openapi.json").get_json()["paths"])
+    routes = {
+        re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1") and rule.rule != "/api/v1/openapi.json"
+    }
+    assert routes - documented == set()
+    assert "/api/v1/plans/{plan_id}/sheet/sign" in documented

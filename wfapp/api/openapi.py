@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from wfapp.api import openapi_year
 from wfapp.api.schemas import ActionRequest, IndicatorTableIn, TokenRequest
 from wfapp.workflows.plan import PLAN_WORKFLOW
 
@@ -38,7 +39,7 @@ SECURED = [{"bearer": []}]
 @cache
 def document() -> dict[str, Any]:
     schemas: dict[str, Any] = {}
-    for model in (TokenRequest, ActionRequest, IndicatorTableIn):
+    for model in (TokenRequest, ActionRequest, IndicatorTableIn, *openapi_year.BODIES):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
@@ -205,6 +206,9 @@ def document() -> dict[str, Any]:
             }
         },
     }
+    paths.update(
+        openapi_year.paths({"ref": _ref, "json": _json, "errors": _errors, "secured": SECURED})
+    )
     return {
         "openapi": "3.1.0",
         "info": {"title": "wfapp API", "version": "1"},
