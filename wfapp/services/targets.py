@@ -195,4 +195,4 @@ def _fmt(value: Decimal) -> str:
 
 def format_points(value: Decimal) -> str:
     """Points as people write them: 5, 2.5, 0.25 (no trailing zeros)."""
-    return _fmt(value)
+    return _fmt(value) if value == value.to_integral() else format(value.normalize(), "f")

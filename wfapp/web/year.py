@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from wfapp.database import db
-from wfapp.models import Program
+from wfapp.models import AuditEvent, Program
 from wfapp.models.progress import PERIOD_LABELS
 from wfapp.permissions import (
     ASSIGN_EVALUATORS,
@@ -26,6 +26,8 @@ from wfapp.services.errors import Invalid, NotFound
 from wfapp.timeutil import fmt_local
 from wfapp.web.year_common import errors_by_field, me, version_of
 from wfapp.web.year_forms import ActionForm, TokenForm
+from wfapp.workflows.change_request import CHANGE_REQUEST_WORKFLOW
+from wfapp.workflows.evaluation_sheet import SHEET_WORKFLOW
 from wfapp.workflows.plan import PLAN_WORKFLOW, STATE_LABELS
 
 bp = Blueprint("year", __name__)
@@ -42,7 +44,6 @@ EVENT_LABELS = {
     "request_change": "申请方案调整",
     "approve": "批准方案调整",
     "reject": "驳回方案调整",
-    "withdraw_change": "撤回方案调整",
     "save_self_assessment": "保存自评",
     "assign_evaluator": "安排考评组成员",
     "unassign_evaluator": "取消考评安排",
@@ -62,9 +63,48 @@ def _local_time(value) -> str:
     return fmt_local(value)
 
 
+# Each object's own state names: a sheet's "draft" is not a plan's 初稿.
+_OBJECT_STATE_LABELS = {
+    "evaluation_sheet": SHEET_WORKFLOW.state_labels,
+    "change_request": CHANGE_REQUEST_WORKFLOW.state_labels,
+}
+
+
+def event_states(event: AuditEvent) -> str:
+    """ "公开 → 自评" for a change of state, "" otherwise."""
+    if not event.to_state or event.from_state == event.to_state:
+        return ""
+    labels = _OBJECT_STATE_LABELS.get(event.object_type, STATE_LABELS)
+    before = labels.get(event.from_state, event.from_state) if event.from_state else ""
+    return f"{before} → {labels.get(event.to_state, event.to_state)}".strip()
+
+
+def event_details(event: AuditEvent) -> str:
+    """A few words from the event's data: whom, which row, how many points."""
+    data = event.data or {}
+    parts = []
+    if data.get("evaluator"):
+        parts.append(f"考评组成员 {data['evaluator']}")
+    if data.get("indicator"):
+        parts.append(f"指标 {data['indicator']}（{data.get('period', '')}）")
+    if data.get("points"):
+        parts.append(f"{data['points']} 分")
+    if data.get("name"):
+        parts.append(str(data["name"]))
+    if data.get("table_version"):
+        parts.append(f"考评表第 {data['table_version']} 版")
+    return "；".join(parts)
+
+
 @bp.app_context_processor
 def _year_helpers():
-    return {"authorize": authorize, "state_labels": STATE_LABELS, "event_labels": EVENT_LABELS}
+    return {
+        "authorize": authorize,
+        "state_labels": STATE_LABELS,
+        "event_labels": EVENT_LABELS,
+        "event_states": event_states,
+        "event_details": event_details,
+    }
 
 
 @bp.get("/year")
