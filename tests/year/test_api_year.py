@@ -459,3 +459,54 @@ def test_every_api_route_is_in_the_openapi_document(app, client):
     }
     assert routes - documented == set()
     assert "/api/v1/plans/{plan_id}/sheet/sign" in documented
+
+
+def test_a_stale_sheet_version_is_refused_and_changes_nothing(app, api):
+    """Two tabs on one sheet: the second save carries an old version and gets 409."""
+    world = year_world("central_evaluation")
+    api(world.office).post(
+        f"/api/v1/programs/{world.program.id}/evaluator-assignments",
+        json={"evaluator": "evaluator", "plan_id": world.plan.id},
+    )
+    evaluator = api(world.evaluator)
+    url = f"/api/v1/plans/{world.plan.id}/sheet"
+    first = evaluator.put(url, json={"items": [{"code": "2-1", "score": "30"}]}).get_json()
+    evaluator.put(
+        url, json={"items": [{"code": "2-1", "score": "31"}], "version": first["version"]}
+    )
+    r = evaluator.put(
+        url, json={"items": [{"code": "2-1", "score": "32"}], "version": first["version"]}
+    )
+    assert r.status_code == 409
+    assert evaluator.get(url).get_json()["items"][0]["score"] == "31"
+
+
+def test_signed_items_and_external_entries_resist_direct_changes(app, api):
+    """Behind the services: a signed sheet's item cannot be updated through the ORM, and an
+    external entry cannot be updated even with plain SQL."""
+    import pytest
+    from sqlalchemy import text
+
+    from wfapp.models import EvaluationSheet
+    from wfapp.models.evaluation import SignedSheetError
+
+    world = year_world("central_evaluation")
+    sheet = EvaluationSheet(plan_id=world.plan.id, evaluator_id=world.evaluator.id)
+    sheet.items.append(SheetItem(indicator_code="2-1", score=30))
+    db.session.add(sheet)
+    db.session.commit()
+    sheet.state = "signed"
+    db.session.commit()
+    sheet.items[0].score = 40
+    with pytest.raises(SignedSheetError):
+        db.session.commit()
+    db.session.rollback()
+
+    api(world.surveyor).post(
+        f"/api/v1/plans/{world.plan.id}/external", json={"kind": "public_score", "points": "80"}
+    )
+    with pytest.raises(Exception, match="append-only"):
+        db.session.execute(text("UPDATE external_entry SET points = 99"))
+        db.session.commit()
+    db.session.rollback()
+    assert ExternalEntry.query.one().points == 80
