@@ -23,6 +23,7 @@ from wfapp.permissions import (
 )
 from wfapp.services import audit, evaluation, plans, progress, self_assessment
 from wfapp.services.errors import Invalid, NotFound
+from wfapp.services.targets import format_points
 from wfapp.timeutil import fmt_local
 from wfapp.web.year_common import errors_by_field, me, version_of
 from wfapp.web.year_forms import ActionForm, TokenForm
@@ -104,6 +105,7 @@ def _year_helpers():
         "event_labels": EVENT_LABELS,
         "event_states": event_states,
         "event_details": event_details,
+        "points": format_points,
     }
 
 
