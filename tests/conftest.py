@@ -74,8 +74,8 @@ def database_url(_template_db: str, tmp_path: Path, request) -> str:
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    app = create_app(_config(database_url))
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app({**_config(database_url), "EVIDENCE_DIR": str(tmp_path / "evidence")})
     with app.app_context():
         yield app
         db.session.remove()

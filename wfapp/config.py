@@ -35,6 +35,10 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config.setdefault("MIGRATIONS_DIR", str(ROOT / "migrations"))
+    evidence_dir = str(app.config.get("EVIDENCE_DIR") or "evidence")
+    app.config["EVIDENCE_DIR"] = os.path.join(app.instance_path, evidence_dir)
+    # Room for the form fields around the largest file; beyond it Werkzeug answers 413.
+    app.config.setdefault("MAX_CONTENT_LENGTH", int(app.config["EVIDENCE_MAX_BYTES"]) + 1_048_576)
 
 
 def _absolute_sqlite(url: str, instance_path: str) -> str:

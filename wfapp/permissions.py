@@ -1,9 +1,11 @@
 """Central authorization: role + relation + state, for pages, API and templates alike.
 
 `relations(user, plan)` names how a user stands to one plan (liaison of its unit, a peer
-reviewer assigned to it, its leader, the program's office …). The workflow says which
-relations may fire which action in which state; this module combines the two with
-visibility and delegation. Every entry point asks `authorize(user, action, obj)`.
+reviewer assigned to it, its leader, the program's office, an evaluator assigned to it …).
+The workflows say which relations may fire which action in which state, PLAN_RULES does the
+same for plan actions that are not transitions; this module combines them with visibility
+and delegation. Every entry point asks `authorize(user, action, obj)` for a plan, a change
+request, an evaluation sheet or an evidence file.
 """
 
 from __future__ import annotations
@@ -11,7 +13,26 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from wfapp.models import Delegation, Plan, Program, Role, User
+from sqlalchemy import or_, select
+
+from wfapp.database import db
+from wfapp.models import (
+    UNIT_ROLES,
+    ChangeRequest,
+    Delegation,
+    EvaluationSheet,
+    EvaluatorAssignment,
+    EvidenceFile,
+    EvidenceScope,
+    ExternalKind,
+    Plan,
+    Program,
+    Role,
+    User,
+)
+from wfapp.workflows.change_request import CHANGE_REQUEST_WORKFLOW
+from wfapp.workflows.engine import Workflow
+from wfapp.workflows.evaluation_sheet import SHEET_WORKFLOW
 from wfapp.workflows.plan import PLAN_WORKFLOW, PUBLIC_STATES, REVIEW_STAGES, S
 
 
@@ -24,14 +45,66 @@ class Decision(Enum):
 
 # Plan actions that are not workflow transitions.
 EDIT_INDICATORS = "edit_indicators"
-GRANT_EXTENSION = "grant_extension"  # the office moves one plan's due date
 VIEW = "view"
+GRANT_EXTENSION = "grant_extension"  # the office moves one plan's due date
 # Program actions.
 VIEW_CALENDAR = "view_calendar"
 EDIT_CALENDAR = "edit_calendar"  # due dates, closures, reminder rules
 VIEW_OUTBOX = "view_outbox"  # the program's outgoing mail, for its admins
-_EDIT_STATE = {EDIT_INDICATORS: S.DRAFT}
-_EDIT_ROLES = frozenset({"liaison", "unit_head"})
+REPORT_PROGRESS = "report_progress"
+UPLOAD_EVIDENCE = "upload_evidence"
+REQUEST_CHANGE = "request_change"
+VIEW_CHANGE_REQUESTS = "view_change_requests"
+SAVE_SELF_ASSESSMENT = "save_self_assessment"
+VIEW_SELF_ASSESSMENT = "view_self_assessment"
+ASSIGN_EVALUATORS = "assign_evaluators"
+SCORE = "score"  # fill one's own evaluation sheet
+VIEW_SHEETS = "view_sheets"  # every sheet of the plan
+VIEW_EXTERNAL = "view_external"
+# Program-wide actions of the office.
+VIEW_BOARD = "view_board"  # progress board and evaluation completeness
+OPEN_SELF_ASSESSMENT = "open_self_assessment"
+RECORD_EXTERNAL = {
+    ExternalKind.PUBLIC_SCORE: "record_public_score",
+    ExternalKind.BONUS: "record_bonus",
+    ExternalKind.DEDUCTION: "record_deduction",
+}
+
+UNIT = frozenset({"liaison", "unit_head"})
+ALL_STATES = frozenset(S)
+# Carrying out the plan (组织实施): from publication to the end of centralized evaluation.
+YEAR_STATES = frozenset({S.PUBLISHED, S.SELF_ASSESSMENT, S.CENTRAL_EVALUATION})
+AFTER_SUBMISSION = frozenset({S.CENTRAL_EVALUATION, S.RECTIFICATION, S.CLOSED})
+
+
+def _rule(roles: set[str], states: frozenset[str] | set[str]) -> dict[str, frozenset[str]]:
+    return {s: frozenset(roles) for s in states}
+
+
+# action → state → relational roles, read like the workflows' WHO.
+PLAN_RULES: dict[str, dict[str, frozenset[str]]] = {
+    EDIT_INDICATORS: _rule(UNIT, {S.DRAFT}),
+    GRANT_EXTENSION: _rule({"office"}, ALL_STATES - {S.CLOSED}),
+    REPORT_PROGRESS: _rule(UNIT, {S.PUBLISHED, S.SELF_ASSESSMENT}),
+    UPLOAD_EVIDENCE: _rule(UNIT | {"office", "inspector"}, YEAR_STATES),
+    REQUEST_CHANGE: _rule(UNIT, {S.PUBLISHED}),
+    VIEW_CHANGE_REQUESTS: _rule(UNIT | {"leader", "office"}, ALL_STATES),
+    SAVE_SELF_ASSESSMENT: _rule(UNIT, {S.SELF_ASSESSMENT}),
+    # Evaluators read the self-assessment once it is submitted, the unit and office always.
+    VIEW_SELF_ASSESSMENT: {
+        s: frozenset(
+            UNIT | {"leader", "office"} | ({"evaluator"} if s in AFTER_SUBMISSION else set())
+        )
+        for s in ALL_STATES - {S.DRAFT, S.PEER_REVIEW, S.LEADER_REVIEW, S.OFFICE_REVIEW}
+    },
+    ASSIGN_EVALUATORS: _rule({"office"}, YEAR_STATES),
+    SCORE: _rule({"evaluator"}, {S.CENTRAL_EVALUATION}),
+    VIEW_SHEETS: _rule({"office"}, ALL_STATES),
+    VIEW_EXTERNAL: _rule(UNIT | {"leader", "office", "inspector", "surveyor"}, ALL_STATES),
+    RECORD_EXTERNAL[ExternalKind.PUBLIC_SCORE]: _rule({"surveyor"}, YEAR_STATES),
+    RECORD_EXTERNAL[ExternalKind.BONUS]: _rule({"inspector", "office"}, YEAR_STATES),
+    RECORD_EXTERNAL[ExternalKind.DEDUCTION]: _rule({"inspector"}, YEAR_STATES),
+}
 
 
 def relations(user: User | None, plan: Plan) -> frozenset[str]:
@@ -47,11 +120,39 @@ def relations(user: User | None, plan: Plan) -> frozenset[str]:
                 Role.UNIT_HEAD,
                 Role.LEADER,
             )
-        ) or (grant.program_id == plan.program_id and grant.unit_id is None):
+        ) or (
+            grant.program_id == plan.program_id
+            and grant.unit_id is None
+            and grant.role != Role.EVALUATOR  # an evaluator relates only to assigned plans
+        ):
             rels.add(grant.role)
     if peer_units_of(user, plan):
         rels.add("peer_reviewer")
+    if is_assigned_evaluator(user, plan):
+        rels.add("evaluator")
     return frozenset(rels)
+
+
+def of_unit(user: User, unit_id: int) -> bool:
+    """Whether the user belongs to the unit (liaison, head, or its 分管领导): such a user
+    never evaluates it."""
+    return unit_id in user.unit_ids(*UNIT_ROLES)
+
+
+def is_assigned_evaluator(user: User, plan: Plan) -> bool:
+    """An evaluator of the program assigned to the plan or to its group, not of its unit."""
+    if plan.program_id not in user.program_ids(Role.EVALUATOR) or of_unit(user, plan.unit_id):
+        return False
+    found = db.session.scalars(
+        select(EvaluatorAssignment.id).where(
+            EvaluatorAssignment.evaluator_id == user.id,
+            or_(
+                EvaluatorAssignment.plan_id == plan.id,
+                EvaluatorAssignment.group_id == plan.group_id,
+            ),
+        )
+    ).first()
+    return found is not None
 
 
 def peer_units_of(user: User, plan: Plan) -> list[int]:
@@ -71,31 +172,115 @@ def can_view(user: User | None, plan: Plan) -> bool:
     return plan.state in PUBLIC_STATES and user is not None and user.is_authenticated
 
 
-def decide(user: User | None, action: str, plan: Plan) -> Decision:
+def decide(user: User | None, action: str, obj: Any) -> Decision:
+    """The decision for a plan, change request, evaluation sheet or evidence file."""
+    if isinstance(obj, Plan):
+        return _decide_plan(user, action, obj)
+    if isinstance(obj, ChangeRequest):
+        return _decide_change_request(user, action, obj)
+    if isinstance(obj, EvaluationSheet):
+        return _decide_sheet(user, action, obj)
+    if isinstance(obj, EvidenceFile):
+        return _decide_evidence(user, action, obj)
+    if isinstance(obj, Program):
+        return decide_program(user, action, obj)
+    raise TypeError(f"no authorization rule for {type(obj).__name__}")
+
+
+def _decide_plan(user: User | None, action: str, plan: Plan) -> Decision:
     if not can_view(user, plan):
         return Decision.NOT_VISIBLE
     if action == VIEW:
         return Decision.ALLOWED
     assert user is not None
     rels = relations(user, plan)
-    if action == GRANT_EXTENSION:
-        if "office" not in rels:
-            return Decision.FORBIDDEN
-        return Decision.WRONG_STATE if plan.state == S.CLOSED else Decision.ALLOWED
-    if action in _EDIT_STATE:
-        if not rels & _EDIT_ROLES:
-            return Decision.FORBIDDEN
-        return Decision.ALLOWED if plan.state == _EDIT_STATE[action] else Decision.WRONG_STATE
+    if action in PLAN_RULES:
+        rule = PLAN_RULES[action]
+        return _judge(rels, rule.get(plan.state, frozenset()), rule.values())
     if action not in PLAN_WORKFLOW.actions:
         return Decision.FORBIDDEN
-    if rels & PLAN_WORKFLOW.roles_for(action, plan.state):
-        if _delegated_away(user, plan):
-            return Decision.FORBIDDEN
+    decision = _judge_workflow(PLAN_WORKFLOW, rels, action, plan.state)
+    if decision is Decision.ALLOWED and _delegated_away(user, plan):
+        return Decision.FORBIDDEN
+    return decision
+
+
+def _judge(rels: frozenset[str], now: frozenset[str], anytime: Any) -> Decision:
+    if rels & now:
         return Decision.ALLOWED
-    # Standing for this action in some other state: the plan has moved on (or not yet come).
-    if any(rels & PLAN_WORKFLOW.roles_for(action, s) for s in PLAN_WORKFLOW.states):
+    # Standing for this action in some other state: the object has moved on (or not yet come).
+    if any(rels & roles for roles in anytime):
         return Decision.WRONG_STATE
     return Decision.FORBIDDEN
+
+
+def _judge_workflow(workflow: Workflow, rels: frozenset[str], action: str, state: str) -> Decision:
+    if action not in workflow.actions:
+        return Decision.FORBIDDEN
+    anytime = [workflow.roles_for(action, s) for s in workflow.states]
+    return _judge(rels, workflow.roles_for(action, state), anytime)
+
+
+def _decide_change_request(user: User | None, action: str, request: ChangeRequest) -> Decision:
+    plan = request.plan
+    if _decide_plan(user, VIEW_CHANGE_REQUESTS, plan) is not Decision.ALLOWED:
+        return Decision.NOT_VISIBLE
+    if action == VIEW:
+        return Decision.ALLOWED
+    decision = _judge_workflow(
+        CHANGE_REQUEST_WORKFLOW, relations(user, plan), action, request.state
+    )
+    if decision is Decision.ALLOWED and plan.state != S.PUBLISHED:
+        return Decision.WRONG_STATE  # the table is frozen once self-assessment starts
+    return decision
+
+
+def sheet_relations(user: User | None, sheet: EvaluationSheet) -> frozenset[str]:
+    """`evaluator` is the sheet's own (still assigned) evaluator; `office` the program's."""
+    rels = relations(user, sheet.plan)
+    mine = user is not None and sheet.evaluator_id == user.id and "evaluator" in rels
+    return frozenset(({"evaluator"} if mine else set()) | (rels & {"office"}))
+
+
+def _decide_sheet(user: User | None, action: str, sheet: EvaluationSheet) -> Decision:
+    rels = sheet_relations(user, sheet)
+    if not rels:
+        return Decision.NOT_VISIBLE
+    if action == VIEW:
+        return Decision.ALLOWED
+    if action == SCORE:  # saving a draft: the evaluator's, while it is a draft
+        decision = _judge(
+            rels,
+            frozenset({"evaluator"}) if sheet.state == "draft" else frozenset(),
+            [frozenset({"evaluator"})],
+        )
+    else:
+        decision = _judge_workflow(SHEET_WORKFLOW, rels, action, sheet.state)
+    if decision is Decision.ALLOWED and sheet.plan.state != S.CENTRAL_EVALUATION:
+        return Decision.WRONG_STATE
+    return decision
+
+
+def decide_program(user: User | None, action: str, program: Program) -> Decision:
+    """The calendar is read by everyone signed in, admins read the program's mail; every
+    other program-wide page and batch action belongs to the program's office."""
+    if user is None or not user.is_authenticated or not user.active:
+        return Decision.NOT_VISIBLE
+    if action == VIEW_CALENDAR:
+        return Decision.ALLOWED
+    role = Role.ADMIN if action == VIEW_OUTBOX else Role.OFFICE
+    if program.id in user.program_ids(role):
+        return Decision.ALLOWED
+    return Decision.FORBIDDEN
+
+
+def _decide_evidence(user: User | None, action: str, evidence: EvidenceFile) -> Decision:
+    """A file is seen by whoever may see what it proves; it is never changed, only added."""
+    needed = VIEW if evidence.scope == EvidenceScope.PLAN else VIEW_EXTERNAL
+    plan = db.session.get(Plan, evidence.plan_id)
+    if plan is None or _decide_plan(user, needed, plan) is not Decision.ALLOWED:
+        return Decision.NOT_VISIBLE
+    return Decision.ALLOWED if action == VIEW else Decision.FORBIDDEN
 
 
 def _delegated_away(user: User, plan: Plan) -> bool:
@@ -122,22 +307,6 @@ def _latest(delegations: list[Delegation], unit_id: int | None) -> Delegation | 
     return max(scoped, key=lambda d: d.id) if scoped else None
 
 
-def decide_program(user: User | None, action: str, program: Program) -> Decision:
-    """The calendar is read by everyone signed in; the office edits it; admins read mail."""
-    if user is None or not user.is_authenticated or not user.active:
-        return Decision.NOT_VISIBLE
-    if action == VIEW_CALENDAR:
-        return Decision.ALLOWED
-    roles = {EDIT_CALENDAR: Role.OFFICE, VIEW_OUTBOX: Role.ADMIN}
-    if action in roles and program.id in user.program_ids(roles[action]):
-        return Decision.ALLOWED
-    return Decision.FORBIDDEN
-
-
 def authorize(user: User | None, action: str, obj: Any) -> bool:
     """The one question every page, API route and template asks."""
-    if isinstance(obj, Plan):
-        return decide(user, action, obj) is Decision.ALLOWED
-    if isinstance(obj, Program):
-        return decide_program(user, action, obj) is Decision.ALLOWED
-    raise TypeError(f"no authorization rule for {type(obj).__name__}")
+    return decide(user, action, obj) is Decision.ALLOWED

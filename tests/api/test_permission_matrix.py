@@ -126,5 +126,5 @@ def test_actions_listed_are_exactly_those_that_succeed(app, api, role, state):
     if role in HIDDEN[state]:
         assert r.status_code == 404
         return
-    listed = set(r.get_json()["actions"])
+    listed = set(r.get_json()["actions"]) & set(ACTIONS)  # the approval chain's actions
     assert listed == {a for a in ACTIONS if expected(role, a, state) in (200, 422)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from wfapp.api import openapi_year
 from wfapp.api.schemas import (
     ActionRequest,
     CalendarDayIn,
@@ -54,6 +55,7 @@ def document() -> dict[str, Any]:
         CalendarDayIn,
         ReminderPolicyIn,
         ExtensionIn,
+        *openapi_year.BODIES,
     ):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
@@ -223,6 +225,9 @@ def document() -> dict[str, Any]:
     }
     schemas.update(_reminder_schemas())
     paths.update(_reminder_paths())
+    paths.update(
+        openapi_year.paths({"ref": _ref, "json": _json, "errors": _errors, "secured": SECURED})
+    )
     return {
         "openapi": "3.1.0",
         "info": {"title": "wfapp API", "version": "1"},

@@ -3,6 +3,10 @@
 from wfapp.models.audit import AuditEvent
 from wfapp.models.auth import LoginAttempt
 from wfapp.models.calendar import CalendarDay, CalendarFeed, DeadlineExtension, ReminderPolicy
+from wfapp.models.change import ChangeRequest, TableVersion
+from wfapp.models.evaluation import EvaluationSheet, EvaluatorAssignment, SelfScore, SheetItem
+from wfapp.models.evidence import EvidenceFile, EvidenceScope
+from wfapp.models.external import ExternalEntry, ExternalKind
 from wfapp.models.notice import Notice
 from wfapp.models.org import (
     PROGRAM_ROLES,
@@ -25,6 +29,7 @@ from wfapp.models.outbox import (
     SchedulerLease,
 )
 from wfapp.models.plan import Category, Indicator, Plan, PlanRevision
+from wfapp.models.progress import Period, ProgressReport, ProgressStatus
 from wfapp.models.review import Delegation, PeerAssignment, PeerSignoff
 
 __all__ = [
@@ -34,10 +39,17 @@ __all__ = [
     "CalendarDay",
     "CalendarFeed",
     "Category",
+    "ChangeRequest",
     "CountersignPolicy",
     "DeadlineExtension",
     "Delegation",
     "Department",
+    "EvaluationSheet",
+    "EvaluatorAssignment",
+    "EvidenceFile",
+    "EvidenceScope",
+    "ExternalEntry",
+    "ExternalKind",
     "Group",
     "Indicator",
     "LoginAttempt",
@@ -46,16 +58,22 @@ __all__ = [
     "OutboxStatus",
     "PeerAssignment",
     "PeerSignoff",
+    "Period",
     "Plan",
     "PlanRevision",
     "Program",
+    "ProgressReport",
+    "ProgressStatus",
     "Reminder",
     "ReminderPolicy",
     "ReminderStatus",
     "Role",
     "RoleGrant",
     "SchedulerLease",
+    "SelfScore",
+    "SheetItem",
     "StageDeadline",
+    "TableVersion",
     "Unit",
     "User",
 ]

@@ -81,6 +81,15 @@ class Plan(db.Model):
     def title(self) -> str:
         return f"{self.unit.name}{self.program.year}年度绩效工作方案"
 
+    @property
+    def leaves(self) -> list[Indicator]:
+        """The rows that are scored, reported and assessed: those without children."""
+        parents = {i.parent_id for i in self.indicators}
+        return [i for i in self.indicators if i.id not in parents]
+
+    def indicator(self, code: str) -> Indicator | None:
+        return next((i for i in self.indicators if i.code == code), None)
+
 
 class Indicator(db.Model):
     """One row of the target table; rows form a tree through parent_id."""

@@ -182,7 +182,11 @@ def set_stage(
             program.id,
             user,
             "set_stage_deadline",
-            {"stage": stage, "before": before, "after": _entry_data(program.calendar_entry(stage))},
+            data={
+                "stage": stage,
+                "before": before,
+                "after": _entry_data(program.calendar_entry(stage)),
+            },
         )
         reminders.reschedule(program_id=program.id)
 
@@ -217,7 +221,7 @@ def set_day(user: User, program_id: int, day: date, *, working: bool, note: str 
             program.id,
             user,
             "set_calendar_day",
-            {"day": day.isoformat(), "working": working, "note": note},
+            data={"day": day.isoformat(), "working": working, "note": note},
         )
         db.session.flush()
         reminders.reschedule(program_id=program.id)
@@ -233,7 +237,11 @@ def remove_day(user: User, program_id: int, day: date) -> None:
             raise NotFound("该日期未登记")
         db.session.delete(row)
         audit.record_event(
-            "program", program.id, user, "remove_calendar_day", {"day": day.isoformat()}
+            "program",
+            program.id,
+            user,
+            "remove_calendar_day",
+            data={"day": day.isoformat()},
         )
         db.session.flush()
         reminders.reschedule(program_id=program.id)
@@ -279,7 +287,7 @@ def set_policy(
             program.id,
             user,
             "set_reminder_policy",
-            {
+            data={
                 "stage": stage,
                 "enabled": enabled,
                 "days_before": row.days_before,

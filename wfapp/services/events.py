@@ -10,3 +10,6 @@ _signals = Namespace()
 
 # sender: the Plan; kwargs: actor, action, from_state, to_state, comment
 plan_changed = _signals.signal("plan-changed")
+
+# sender: the EvaluationSheet; kwargs: actor, action (sign / reopen), from_state, to_state
+sheet_changed = _signals.signal("sheet-changed")

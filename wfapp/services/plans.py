@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 
 from wfapp.database import db
 from wfapp.models import (
+    ChangeRequest,
     Delegation,
     Indicator,
     PeerAssignment,
@@ -24,6 +25,7 @@ from wfapp.permissions import EDIT_INDICATORS, Decision, decide, peer_units_of, 
 from wfapp.services import audit
 from wfapp.services.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from wfapp.services.events import plan_changed
+from wfapp.services.scores import missing_self_scores
 from wfapp.services.targets import TableCheck, check_table
 from wfapp.services.uow import lock_plan, transaction
 from wfapp.timeutil import utcnow
@@ -166,7 +168,7 @@ def replace_indicators(
     """Replace a draft's table. Any problem: Invalid with every problem, nothing saved."""
     with transaction():
         plan = lock_plan(plan_id)
-        _require(user, EDIT_INDICATORS, plan)
+        require(user, EDIT_INDICATORS, plan)
         if version is not None and version != plan.version:
             raise Conflict()
         check = check_table(rows, plan.program.total_points)
@@ -196,7 +198,7 @@ def fire(
         raise Invalid("意见过长", [Problem("comment", f"意见不能超过{MAX_COMMENT}字")])
     with transaction():
         plan = lock_plan(plan_id)
-        _require(user, action, plan)
+        require(user, action, plan)
         if version is not None and version != plan.version:
             raise Conflict()
         peer_unit = None
@@ -217,6 +219,11 @@ def fire(
             problems = [Problem(_guard_field(g.name), g.message) for g in exc.guards]
             if any(g.name == "table_is_valid" for g in exc.guards):
                 problems += table_check(plan).errors
+            if any(g.name == "self_assessment_complete" for g in exc.guards):
+                problems += [
+                    Problem(code, "未填写自评得分或说明")
+                    for code in facts["self_assessment_missing"]
+                ]
             raise Invalid(exc.guards[0].message, problems) from exc
 
         data: dict[str, Any] = {}
@@ -271,14 +278,20 @@ def fire(
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _require(user: User, action: str, plan: Plan) -> None:
-    decision = decide(user, action, plan)
+_NOT_FOUND = {"Plan": "未找到该方案", "ChangeRequest": "未找到该变更申请"}
+_WRONG_STATE = {"EvaluationSheet": "评分表或方案已不在可执行此操作的环节，请刷新后查看"}
+
+
+def require(user: User, action: str, obj: Any) -> None:
+    """The permission decision for a plan (or a change request, sheet …) as a ServiceError."""
+    decision = decide(user, action, obj)
+    name = type(obj).__name__
     if decision is Decision.NOT_VISIBLE:
-        raise NotFound("未找到该方案")
+        raise NotFound(_NOT_FOUND.get(name, "未找到"))
     if decision is Decision.FORBIDDEN:
         raise Forbidden()
     if decision is Decision.WRONG_STATE:
-        raise Conflict("方案已不在可执行此操作的环节，请刷新后查看")
+        raise Conflict(_WRONG_STATE.get(name, "方案已不在可执行此操作的环节，请刷新后查看"))
 
 
 def _needs_peer_unit(action: str, plan: Plan) -> bool:
@@ -301,6 +314,13 @@ def _facts(
         )
     )
     eligible = to_user is not None and to_user in eligible_delegates(user, plan)
+    pending_changes = 0
+    if plan.state == S.PUBLISHED:
+        pending_changes = db.session.scalar(
+            select(func.count(ChangeRequest.id)).where(
+                ChangeRequest.plan_id == plan.id, ChangeRequest.state == "pending"
+            )
+        )
     return GuardContext(
         {
             "table_errors": table_check(plan).errors if plan.state == S.DRAFT else [],
@@ -310,6 +330,10 @@ def _facts(
             "countersign_min": plan.program.countersign_min,
             "comment": comment,
             "delegate_eligible": eligible,
+            "pending_change_requests": pending_changes or 0,
+            "self_assessment_missing": (
+                missing_self_scores(plan) if plan.state == S.SELF_ASSESSMENT else []
+            ),
         }
     )
 

@@ -191,3 +191,8 @@ def _levels(
 
 def _fmt(value: Decimal) -> str:
     return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+
+
+def format_points(value: Decimal) -> str:
+    """Points as people write them: 5, 2.5, 0.25 (no trailing zeros)."""
+    return _fmt(value) if value == value.to_integral() else format(value.normalize(), "f")

@@ -25,13 +25,36 @@ ERROR_TITLES = {
 
 
 def init_app(app: Flask) -> None:
-    from wfapp.web import admin_outbox, calendar, feeds, notices
+    from wfapp.web import (
+        admin_outbox,
+        calendar,
+        change_requests,
+        evaluation,
+        evidence,
+        external,
+        feeds,
+        notices,
+        progress,
+        self_assessment,
+        year,
+    )
 
     login_manager.user_loader(load_session_user)
     login_manager.login_message = "请先登录"
     app.add_template_filter(fmt_local, "local_time")
     for blueprint_module in (notices, admin_outbox, calendar, feeds):
         blueprint_module.init_app(app)
+    # The year's work: each feature its own blueprint.
+    for module in (
+        year,
+        progress,
+        evidence,
+        change_requests,
+        self_assessment,
+        evaluation,
+        external,
+    ):
+        app.register_blueprint(module.bp)
 
     @app.get("/")
     def index():

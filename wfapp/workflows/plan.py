@@ -3,7 +3,8 @@
 Roles here are relations to one plan, resolved by wfapp.permissions:
 liaison / unit_head (of the plan's unit), peer_reviewer (liaison or head of a unit assigned to
 review it), leader (分管领导 assigned to the unit), office (绩效办 of the program).
-Actions after `published` arrive with the self-assessment and evaluation features.
+After publication the office opens self-assessment (自评) and the unit submits it into
+centralized evaluation (集中考评); evaluators' sheets live in wfapp.workflows.evaluation_sheet.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ ACTION_LABELS = {
     "office_approve": "批复公开",
     "return": "退回修改",
     "delegate": "转办",
+    "open_self_assessment": "启动自评",
+    "submit_self_assessment": "提交自评",
 }
 
 # Actions that need a comment to mean anything.
@@ -85,6 +88,14 @@ def _delegate_eligible(ctx: GuardContext) -> bool:
     return bool(ctx["delegate_eligible"])
 
 
+def _no_pending_changes(ctx: GuardContext) -> bool:
+    return ctx["pending_change_requests"] == 0
+
+
+def _self_assessment_complete(ctx: GuardContext) -> bool:
+    return not ctx["self_assessment_missing"]
+
+
 TABLE_VALID = Guard("table_is_valid", "考评表未通过校验，请先修正", _table_valid, "input")
 HAS_PEERS = Guard("has_peer_reviewers", "尚未分配同组互审单位，请联系绩效办", _has_peers)
 NO_REVIEWER_ACTED = Guard("no_reviewer_acted", "已有互审单位签署意见，不能撤回", _no_reviewer_acted)
@@ -94,6 +105,16 @@ DELEGATE_ELIGIBLE = Guard(
     "delegate_is_eligible",
     "请选择同一角色、同一单位的其他用户作为转办对象",
     _delegate_eligible,
+    "input",
+)
+NO_PENDING_CHANGES = Guard(
+    "no_pending_change_requests", "尚有待审批的方案变更申请，请先处理", _no_pending_changes
+)
+# "input": the unit fills the sheet, then submits; what is missing is named row by row.
+SELF_ASSESSMENT_COMPLETE = Guard(
+    "self_assessment_complete",
+    "每个末级指标都须填写自评得分和说明后才能提交",
+    _self_assessment_complete,
     "input",
 )
 
@@ -113,6 +134,14 @@ TRANSITIONS = [
     Transition("office_approve", S.OFFICE_REVIEW, S.PUBLISHED),
     *(Transition("return", stage, S.DRAFT, (HAS_REASON,)) for stage in REVIEW_STAGES),
     *(Transition("delegate", stage, None, (DELEGATE_ELIGIBLE,)) for stage in REVIEW_STAGES),
+    Transition("open_self_assessment", S.PUBLISHED, S.SELF_ASSESSMENT, (NO_PENDING_CHANGES,)),
+    Transition(
+        "submit_self_assessment",
+        S.SELF_ASSESSMENT,
+        S.CENTRAL_EVALUATION,
+        (SELF_ASSESSMENT_COMPLETE,),
+    ),
+    # The ways out of central evaluation (scoring, results) come with the scoring feature.
 ]
 
 WHO = {
@@ -124,6 +153,8 @@ WHO = {
     # Whoever may act at the current review stage may return it or hand it on.
     "return": {stage: frozenset({role}) for stage, role in REVIEW_STAGES.items()},
     "delegate": {stage: frozenset({role}) for stage, role in REVIEW_STAGES.items()},
+    "open_self_assessment": {S.PUBLISHED: frozenset({"office"})},
+    "submit_self_assessment": {S.SELF_ASSESSMENT: UNIT},
 }
 
 PLAN_WORKFLOW = Workflow("plan", list(S), TRANSITIONS, WHO, STATE_LABELS, ACTION_LABELS)
