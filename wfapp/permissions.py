@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from wfapp.models import Delegation, Plan, Role, User
+from wfapp.models import Delegation, Plan, Program, Role, User
 from wfapp.workflows.plan import PLAN_WORKFLOW, PUBLIC_STATES, REVIEW_STAGES, S
 
 
@@ -25,6 +25,11 @@ class Decision(Enum):
 # Plan actions that are not workflow transitions.
 EDIT_INDICATORS = "edit_indicators"
 VIEW = "view"
+# Reading a plan on the public portal (公开): anyone, signed in or not, once it is published.
+VIEW_PUBLIC = "view_public"
+# Program actions: the office console (settings, groups, units, users, assignments, board).
+MANAGE = "manage"
+_MANAGER_ROLES = frozenset({Role.OFFICE, Role.ADMIN})
 _EDIT_STATE = {EDIT_INDICATORS: S.DRAFT}
 _EDIT_ROLES = frozenset({"liaison", "unit_head"})
 
@@ -67,6 +72,8 @@ def can_view(user: User | None, plan: Plan) -> bool:
 
 
 def decide(user: User | None, action: str, plan: Plan) -> Decision:
+    if action == VIEW_PUBLIC:
+        return Decision.ALLOWED if plan.state in PUBLIC_STATES else Decision.NOT_VISIBLE
     if not can_view(user, plan):
         return Decision.NOT_VISIBLE
     if action == VIEW:
@@ -113,8 +120,21 @@ def _latest(delegations: list[Delegation], unit_id: int | None) -> Delegation | 
     return max(scoped, key=lambda d: d.id) if scoped else None
 
 
+def decide_program(user: User | None, action: str, program: Program) -> Decision:
+    """The office console: the program's office (绩效办) and administrators manage it."""
+    if user is None or not user.is_authenticated or not user.active:
+        return Decision.NOT_VISIBLE
+    if action != MANAGE:
+        return Decision.FORBIDDEN
+    if program.id in user.program_ids(*_MANAGER_ROLES):
+        return Decision.ALLOWED
+    return Decision.FORBIDDEN
+
+
 def authorize(user: User | None, action: str, obj: Any) -> bool:
     """The one question every page, API route and template asks."""
     if isinstance(obj, Plan):
         return decide(user, action, obj) is Decision.ALLOWED
+    if isinstance(obj, Program):
+        return decide_program(user, action, obj) is Decision.ALLOWED
     raise TypeError(f"no authorization rule for {type(obj).__name__}")

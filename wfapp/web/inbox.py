@@ -1,0 +1,27 @@
+"""我的待办: what waits for the signed-in user, most urgent first."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template
+from flask_login import current_user, login_required
+
+from wfapp.services import inbox
+
+bp = Blueprint("inbox", __name__)
+
+
+def count_for_nav() -> int:
+    """The count in the navigation, computed once per request and only when shown."""
+    if not current_user.is_authenticated:
+        return 0
+    if "inbox_count" not in g:
+        g.inbox_count = inbox.count(current_user)
+    return g.inbox_count
+
+
+@bp.get("/inbox")
+@login_required
+def index():
+    items = inbox.items(current_user)
+    g.inbox_count = len(items)
+    return render_template("inbox/index.html", items=items)
