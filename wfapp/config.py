@@ -31,8 +31,10 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     app.config["USES_DEFAULT_DATABASE"] = url == DEFAULT_DATABASE_URL
     app.config["SQLALCHEMY_DATABASE_URI"] = _absolute_sqlite(url, app.instance_path)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(url))
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's own defaults include these keys (SameSite None), so setdefault would not apply.
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config.setdefault("MIGRATIONS_DIR", str(ROOT / "migrations"))
 

@@ -30,8 +30,16 @@ from wfapp.workflows.plan import STATE_LABELS
 
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=80)])
-    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
+    username = StringField(
+        "用户名",
+        validators=[DataRequired("请输入用户名"), Length(max=80)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        "密码",
+        validators=[DataRequired("请输入密码"), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class PostForm(FlaskForm):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from wfapp.services import inbox
+from wfapp.web.cache import per_request
 
 bp = Blueprint("inbox", __name__)
 
@@ -14,14 +15,12 @@ def count_for_nav() -> int:
     """The count in the navigation, computed once per request and only when shown."""
     if not current_user.is_authenticated:
         return 0
-    if "inbox_count" not in g:
-        g.inbox_count = inbox.count(current_user)
-    return g.inbox_count
+    return per_request("inbox_count", lambda: inbox.count(current_user))
 
 
 @bp.get("/inbox")
 @login_required
 def index():
     items = inbox.items(current_user)
-    g.inbox_count = len(items)
+    request.environ.setdefault("wfapp.cache", {})["inbox_count"] = len(items)
     return render_template("inbox/index.html", items=items)

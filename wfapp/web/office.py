@@ -3,13 +3,14 @@ assignments (with a suggestion to confirm), and the board of every unit's plan."
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from wfapp.models import UNIT_ROLES
 from wfapp.models.org import ROLE_LABELS, Role
 from wfapp.services import audit, office
 from wfapp.services.errors import ServiceError
+from wfapp.web.cache import per_request
 from wfapp.web.forms import (
     GrantForm,
     GroupForm,
@@ -28,9 +29,7 @@ def nav_programs() -> list:
     """Programs the signed-in user manages (for the navigation), once per request."""
     if not current_user.is_authenticated:
         return []
-    if "nav_programs" not in g:
-        g.nav_programs = office.managed_programs(current_user)
-    return g.nav_programs
+    return per_request("nav_programs", lambda: office.managed_programs(current_user))
 
 
 def _problems_by_field(exc: ServiceError) -> dict[str, list[str]]:

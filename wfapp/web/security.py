@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
+
+from wfapp.web.cache import per_request
 
 
 def csp_nonce() -> str:
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce
+    return per_request("csp_nonce", lambda: secrets.token_urlsafe(16))
 
 
 def _policy(nonce: str) -> str:

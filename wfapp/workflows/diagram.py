@@ -70,9 +70,10 @@ def render_svg(description: dict[str, Any], current: str | None = None) -> str:
             f'<path class="wf-edge wf-back" d="M{x1},{y} C{x1},{y + depth} {x2},{y + depth}'
             f' {x2},{y + 2}" marker-end="url(#wf-arrow)"/>'
         )
+        # A cubic's lowest point is 3/4 of the control depth, midway between its ends.
         parts.append(
-            f'<text class="wf-label wf-back-label" x="{x1 - 6}" y="{y + depth - 2}"'
-            f' text-anchor="end">{escape("／".join(names))}</text>'
+            f'<text class="wf-label wf-back-label" x="{(x1 + x2) // 2}" y="{y + depth * 3 // 4 + 13}"'
+            f' text-anchor="middle">{escape("／".join(names))}</text>'
         )
     for s in states:
         cls = "wf-state wf-current" if s == current else "wf-state"

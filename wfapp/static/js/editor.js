@@ -31,7 +31,7 @@
     var datalist = document.getElementById("codes");
 
     function rows() {
-      return Array.prototype.slice.call(body.querySelectorAll("tr.row"));
+      return Array.prototype.slice.call(body.querySelectorAll("tr.ed-row"));
     }
 
     function recalc() {
@@ -107,7 +107,7 @@
     body.addEventListener("click", function (event) {
       var button = event.target.closest("button");
       if (!button) return;
-      var row = button.closest("tr.row");
+      var row = button.closest("tr.ed-row");
       if (button.hasAttribute("data-remove")) {
         row.parentNode.removeChild(row);
       } else if (button.getAttribute("data-move") === "up" && row.previousElementSibling) {
