@@ -143,7 +143,11 @@ def update_settings(user: User, program_id: int, settings: Settings) -> Program:
                 program.deadlines.append(StageDeadline(stage=stage, due_date=due))
         db.session.flush()
         after = _settings_data(program)
-        changed = {k: [before[k], after[k]] for k in after if before.get(k) != after[k]}
+        changed = {
+            k: [before.get(k), after.get(k)]
+            for k in before.keys() | after.keys()
+            if before.get(k) != after.get(k)
+        }
         audit.record_event("program", program.id, user, "update_settings", data=changed)
     return program
 
