@@ -110,3 +110,20 @@ def test_the_portal_asks_no_login_and_shows_no_internal_actions(world, browser):
     html = text(browser.get(f"/public/plans/{world.plan.id}"))
     assert "data-action=" not in html and "csrf_token" not in html
     assert Decimal(100) == world.program.total_points
+
+
+def test_the_public_downloads_the_approved_table_as_excel(world, browser):
+    assert browser.get(f"/public/plans/{world.plan.id}/indicators.xlsx").status_code == 404
+    _publish(world)
+    r = browser.get(f"/public/plans/{world.plan.id}/indicators.xlsx")
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    assert "批复文号：泉直政府效办〔2024〕8号" in _sheet_text(r.data)
+
+
+def _sheet_text(data: bytes) -> str:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    ws = load_workbook(BytesIO(data)).active
+    return " ".join(str(c.value) for r in ws.iter_rows() for c in r if c.value is not None)

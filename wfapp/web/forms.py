@@ -21,12 +21,21 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from wfapp.models.org import ROLE_LABELS, CountersignPolicy
 from wfapp.models.plan import CATEGORY_LABELS
 from wfapp.services.plans import MAX_COMMENT
 from wfapp.workflows.plan import STATE_LABELS
+
+
+def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """Choices for a SelectField, as (value, label) pairs."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+CATEGORY_OPTIONS = [(k.value, v) for k, v in CATEGORY_LABELS.items()]
 
 
 class LoginForm(FlaskForm):
@@ -58,9 +67,7 @@ class IndicatorRowForm(Form):
     # rules (wfapp.services.targets) judge it and name the row.
     code = StringField("序号")
     parent = StringField("上级序号")
-    category = SelectField(
-        "类别", choices=[(k.value, v) for k, v in CATEGORY_LABELS.items()], validate_choice=False
-    )
+    category = SelectField("类别", choices=options(CATEGORY_OPTIONS), validate_choice=False)
     content = TextAreaField("目标内容与责任分解")
     weight = StringField("权重")
     responsible_leaders = StringField("责任领导")
@@ -122,11 +129,13 @@ def settings_form(stages: Iterable[str], **kwargs: Any) -> FlaskForm:
         )
         countersign_policy = SelectField(
             "同组互审会签规则",
-            choices=[
-                (CountersignPolicy.ALL.value, "全部互审单位通过"),
-                (CountersignPolicy.ANY.value, "任一互审单位通过"),
-                (CountersignPolicy.AT_LEAST.value, "至少 N 家互审单位通过"),
-            ],
+            choices=options(
+                [
+                    (CountersignPolicy.ALL.value, "全部互审单位通过"),
+                    (CountersignPolicy.ANY.value, "任一互审单位通过"),
+                    (CountersignPolicy.AT_LEAST.value, "至少 N 家互审单位通过"),
+                ]
+            ),
         )
         countersign_min = IntegerField("N", validators=[Optional(), NumberRange(min=1, max=20)])
 
@@ -158,7 +167,9 @@ class UserForm(FlaskForm):
 
 class GrantForm(FlaskForm):
     user_id = SelectField("用户", coerce=int, validate_choice=False)
-    role = SelectField("角色", choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(
+        "角色", choices=options((r.value, label) for r, label in ROLE_LABELS.items())
+    )
     unit_id = SelectField("单位", coerce=int, validate_choice=False, validators=[Optional()])
 
 

@@ -18,6 +18,7 @@ from wfapp.web.forms import (
     SuggestForm,
     UnitForm,
     UserForm,
+    options,
     peer_matrix,
     settings_form,
 )
@@ -112,7 +113,7 @@ def _groups_page(program_id: int, status: int = 200, **forms):
     program = office.get_program(current_user, program_id)
     group_form = forms.get("group_form") or GroupForm(formdata=None)
     unit_form = forms.get("unit_form") or UnitForm(formdata=None)
-    unit_form.group_id.choices = [(gr.id, gr.name) for gr in program.groups]
+    unit_form.group_id.choices = options((gr.id, gr.name) for gr in program.groups)
     return (
         render_template(
             "office/groups.html",
@@ -205,10 +206,10 @@ def _users_page(program_id: int, status: int = 200, **forms):
 
 
 def _grant_choices(form: GrantForm, program, users) -> None:
-    form.user_id.choices = [(u.id, f"{u.display_name}（{u.username}）") for u in users]
-    form.unit_id.choices = [(0, "（项目级角色不选单位）")] + [
-        (u.id, u.name) for u in office.program_units(program)
-    ]
+    form.user_id.choices = options((u.id, f"{u.display_name}（{u.username}）") for u in users)
+    form.unit_id.choices = options(
+        [(0, "（项目级角色不选单位）")] + [(u.id, u.name) for u in office.program_units(program)]
+    )
 
 
 @bp.get("/programs/<int:program_id>/users")

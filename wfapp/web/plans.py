@@ -17,7 +17,14 @@ from wfapp.services.errors import Conflict, Invalid, Problem, ServiceError
 from wfapp.services.layout import build_layout, editor_facts
 from wfapp.services.targets import TOTAL_CODE
 from wfapp.timeutil import local_today
-from wfapp.web.forms import ActionForm, ImportForm, IndicatorRowForm, TableForm
+from wfapp.web.forms import (
+    CATEGORY_OPTIONS,
+    ActionForm,
+    ImportForm,
+    IndicatorRowForm,
+    TableForm,
+    options,
+)
 from wfapp.workflows.diagram import render_svg
 from wfapp.workflows.plan import ACTION_LABELS, PLAN_WORKFLOW, REASON_REQUIRED
 
@@ -51,12 +58,12 @@ def _render_plan(
     user = current_user
     actions = plans.available_actions(user, plan)
     forms: dict[str, ActionForm] = {}
+    delegates: list[tuple[int, str]] = []
     for action in actions:
         f = form if action == failed and form is not None else ActionForm(formdata=None)
         if action == "delegate":
-            f.to_user.choices = [
-                (u.id, u.display_name) for u in plans.eligible_delegates(user, plan)
-            ]
+            delegates = [(u.id, u.display_name) for u in plans.eligible_delegates(user, plan)]
+            f.to_user.choices = options(delegates)
         forms[action] = f
     field_errors: dict[str, list[str]] = {}
     other_problems: list[Problem] = []
@@ -80,6 +87,7 @@ def _render_plan(
             diagram=Markup(render_svg(PLAN_WORKFLOW.describe(), plan.state)),
             actions=actions,
             forms=forms,
+            delegates=delegates,
             reason_required=REASON_REQUIRED,
             due=due,
             days_left=deadlines.days_left(due, local_today()),
@@ -192,6 +200,7 @@ def _render_editor(
             warnings=plans.table_check(plan).warnings,
             conflict=conflict,
             blank_row=IndicatorRowForm(data={"category": "key"}),
+            categories=CATEGORY_OPTIONS,
         ),
         status,
     )

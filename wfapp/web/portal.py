@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from io import BytesIO
 
-from wfapp.services import portal
+from flask import Blueprint, render_template, request, send_file
+
+from wfapp.services import excel, portal
 from wfapp.services.layout import build_layout
 
 bp = Blueprint("portal", __name__, url_prefix="/public")
@@ -21,3 +23,15 @@ def index():
 def plan(plan_id: int):
     found, rows = portal.get_public_plan(plan_id)
     return render_template("portal/plan.html", plan=found, layout=build_layout(rows))
+
+
+@bp.get("/plans/<int:plan_id>/indicators.xlsx")
+def download(plan_id: int):
+    found, rows = portal.get_public_plan(plan_id)
+    data = excel.plan_workbook(found, rows)
+    return send_file(
+        BytesIO(data),
+        mimetype=excel.XLSX_MIME,
+        as_attachment=True,
+        download_name=excel.filename(found),
+    )
