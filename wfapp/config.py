@@ -31,14 +31,18 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     app.config["USES_DEFAULT_DATABASE"] = url == DEFAULT_DATABASE_URL
     app.config["SQLALCHEMY_DATABASE_URI"] = _absolute_sqlite(url, app.instance_path)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(url))
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's own defaults include these keys (SameSite None), so setdefault would not apply.
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config.setdefault("MIGRATIONS_DIR", str(ROOT / "migrations"))
     evidence_dir = str(app.config.get("EVIDENCE_DIR") or "evidence")
     app.config["EVIDENCE_DIR"] = os.path.join(app.instance_path, evidence_dir)
     # Room for the form fields around the largest file; beyond it Werkzeug answers 413.
-    app.config.setdefault("MAX_CONTENT_LENGTH", int(app.config["EVIDENCE_MAX_BYTES"]) + 1_048_576)
+    # Bounds every request body: the largest upload (evidence or Excel) plus room for the form.
+    largest = max(int(app.config["EVIDENCE_MAX_BYTES"]), int(app.config["MAX_UPLOAD_BYTES"]))
+    app.config.setdefault("MAX_CONTENT_LENGTH", largest + 1_048_576)
 
 
 def _absolute_sqlite(url: str, instance_path: str) -> str:

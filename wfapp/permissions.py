@@ -47,7 +47,10 @@ class Decision(Enum):
 EDIT_INDICATORS = "edit_indicators"
 VIEW = "view"
 GRANT_EXTENSION = "grant_extension"  # the office moves one plan's due date
+# Reading a plan on the public portal (公开): anyone, signed in or not, once it is published.
+VIEW_PUBLIC = "view_public"
 # Program actions.
+MANAGE = "manage"  # the office console: settings, groups, units, users, assignments, board
 VIEW_CALENDAR = "view_calendar"
 EDIT_CALENDAR = "edit_calendar"  # due dates, closures, reminder rules
 VIEW_OUTBOX = "view_outbox"  # the program's outgoing mail, for its admins
@@ -188,6 +191,8 @@ def decide(user: User | None, action: str, obj: Any) -> Decision:
 
 
 def _decide_plan(user: User | None, action: str, plan: Plan) -> Decision:
+    if action == VIEW_PUBLIC:
+        return Decision.ALLOWED if plan.state in PUBLIC_STATES else Decision.NOT_VISIBLE
     if not can_view(user, plan):
         return Decision.NOT_VISIBLE
     if action == VIEW:
@@ -262,14 +267,17 @@ def _decide_sheet(user: User | None, action: str, sheet: EvaluationSheet) -> Dec
 
 
 def decide_program(user: User | None, action: str, program: Program) -> Decision:
-    """The calendar is read by everyone signed in, admins read the program's mail; every
-    other program-wide page and batch action belongs to the program's office."""
+    """The calendar is read by everyone signed in, admins read the program's mail, the office
+    console is the office's and the admins'; every other program-wide page and batch action
+    belongs to the program's office."""
     if user is None or not user.is_authenticated or not user.active:
         return Decision.NOT_VISIBLE
     if action == VIEW_CALENDAR:
         return Decision.ALLOWED
-    role = Role.ADMIN if action == VIEW_OUTBOX else Role.OFFICE
-    if program.id in user.program_ids(role):
+    roles = {VIEW_OUTBOX: (Role.ADMIN,), MANAGE: (Role.OFFICE, Role.ADMIN)}.get(
+        action, (Role.OFFICE,)
+    )
+    if program.id in user.program_ids(*roles):
         return Decision.ALLOWED
     return Decision.FORBIDDEN
 

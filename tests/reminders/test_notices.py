@@ -95,9 +95,10 @@ def test_the_navigation_can_ask_for_the_unread_count(world, api, app):
 
 
 def test_pages_need_a_signed_in_user(client, world):
-    """Anonymous visitors get 401 from the notice, feed and calendar pages."""
+    """Anonymous visitors are sent to the login page from the notice, feed and calendar pages."""
     for url in ("/notices", "/me/calendar-feed", f"/programs/{world.program.id}/calendar"):
-        assert client.get(url).status_code == 401
+        r = client.get(url)
+        assert r.status_code == 302 and "/login" in r.headers["Location"], url
 
 
 def test_a_delegated_review_tells_only_the_new_reviewer(world, api):

@@ -20,7 +20,7 @@ __all__ = ["csrf_of", "login"]
 
 
 def csrf_of(response) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.get_data(True))
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(True))
     assert match, "page has no CSRF token"
     return match.group(1)
 
@@ -123,8 +123,11 @@ def test_another_unit_sees_progress_but_no_form_and_a_stranger_sees_no_draft(app
 
 
 def test_pages_need_a_login(app, client):
+    """Signed out, the year's pages send you to the login page and back."""
     world = year_world()
-    assert client.get(f"/plans/{world.plan.id}/year").status_code == 401
+    r = client.get(f"/plans/{world.plan.id}/year")
+    assert r.status_code == 302
+    assert "/login" in r.headers["Location"] and "next=" in r.headers["Location"]
 
 
 def test_the_office_board_shows_each_units_share(app, client):

@@ -40,6 +40,7 @@ def _errors(*codes: str) -> dict[str, Any]:
     return {c: _ERRORS[c] for c in codes}
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLAN_ID = {"name": "plan_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 SECURED = [{"bearer": []}]
 
@@ -184,6 +185,45 @@ def document() -> dict[str, Any]:
                     **_errors("400", "401", "403", "404", "409", "422"),
                 },
             }
+        },
+        "/api/v1/plans/{plan_id}/indicators.xlsx": {
+            "get": {
+                "summary": "The target table as .xlsx, in the layout of the sources' table",
+                "security": SECURED,
+                "parameters": [PLAN_ID],
+                "responses": {
+                    "200": {
+                        "description": "The workbook",
+                        "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+                    },
+                    **_errors("401", "404"),
+                },
+            },
+            "put": {
+                "summary": "Replace a draft's target table with an uploaded workbook in the same"
+                ' layout; each problem names its Excel row ("第12行"); nothing is saved on any'
+                " problem",
+                "security": SECURED,
+                "parameters": [
+                    PLAN_ID,
+                    {
+                        "name": "version",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer"},
+                        "description": "the plan version the table was edited from (409 if stale)",
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "responses": {
+                    "200": _json(_ref("Plan")),
+                    **_errors("401", "403", "404", "409", "422"),
+                    "413": _json(_ref("Error"), "File too large"),
+                },
+            },
         },
         "/api/v1/plans/{plan_id}/actions/{action}": {
             "post": {

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from io import BytesIO
 from typing import Any, TypeVar
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify, request, send_file
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
@@ -21,7 +22,7 @@ from wfapp.api.schemas import (
 )
 from wfapp.database import db
 from wfapp.models import User
-from wfapp.services import audit, auth, plans
+from wfapp.services import audit, auth, excel, plans
 from wfapp.services.errors import BadRequest, Invalid, Problem, Unauthorized
 from wfapp.workflows.plan import PLAN_WORKFLOW
 
@@ -115,6 +116,28 @@ def put_indicators(plan_id: int):
     body = parse(IndicatorTableIn, data)
     rows = [row.model_dump() for row in body.indicators]
     plan, _ = plans.replace_indicators(g.api_user, plan_id, rows, body.version)
+    return jsonify(_detail(plan))
+
+
+@bp.get("/plans/<int:plan_id>/indicators.xlsx")
+@token_required
+def get_indicators_xlsx(plan_id: int):
+    name, data = excel.export_plan(g.api_user, plan_id)
+    return send_file(
+        BytesIO(data), mimetype=excel.XLSX_MIME, as_attachment=True, download_name=name
+    )
+
+
+@bp.put("/plans/<int:plan_id>/indicators.xlsx")
+@token_required
+def put_indicators_xlsx(plan_id: int):
+    """Body: the .xlsx bytes; ?version=N guards against overwriting a newer table."""
+    version = request.args.get("version")
+    if version is not None and not version.isdigit():
+        raise Invalid("version 应为整数", [Problem("version", "应为整数")])
+    plan, _ = excel.import_plan(
+        g.api_user, plan_id, request.get_data(), int(version) if version else None
+    )
     return jsonify(_detail(plan))
 
 

@@ -67,6 +67,13 @@ def get_plan(user: User, plan_id: int) -> Plan:
     return plan
 
 
+def get_for_edit(user: User, plan_id: int) -> Plan:
+    """A plan whose table the user may edit now: 404 / 403 / 409 otherwise."""
+    plan = get_plan(user, plan_id)
+    require(user, EDIT_INDICATORS, plan)
+    return plan
+
+
 def table_check(plan: Plan) -> TableCheck:
     return check_table([i.as_row() for i in plan.indicators], plan.program.total_points)
 
@@ -163,9 +170,15 @@ def revisions(plan: Plan) -> list[PlanRevision]:
 
 
 def replace_indicators(
-    user: User, plan_id: int, rows: Iterable[Mapping[str, Any]], version: int | None = None
+    user: User,
+    plan_id: int,
+    rows: Iterable[Mapping[str, Any]],
+    version: int | None = None,
+    *,
+    source: str | None = None,
 ) -> tuple[Plan, list[Problem]]:
-    """Replace a draft's table. Any problem: Invalid with every problem, nothing saved."""
+    """Replace a draft's table. Any problem: Invalid with every problem, nothing saved.
+    `source` ("form", "excel" …) is noted in the audit event."""
     with transaction():
         plan = lock_plan(plan_id)
         require(user, EDIT_INDICATORS, plan)
@@ -176,9 +189,10 @@ def replace_indicators(
             raise Invalid("考评表未通过校验", check.errors)
         write_table(plan, check)
         plan.updated_at = utcnow()
-        audit.record_plan_event(
-            plan, user, "edit_indicators", plan.state, plan.state, data={"rows": len(check.rows)}
-        )
+        data: dict[str, Any] = {"rows": len(check.rows)}
+        if source:
+            data["source"] = source
+        audit.record_plan_event(plan, user, "edit_indicators", plan.state, plan.state, data=data)
     return plan, check.warnings
 
 

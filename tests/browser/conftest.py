@@ -1,0 +1,152 @@
+"""Browser tests: Debian's Chromium through Playwright against a live server.
+
+The server runs in a thread on a free localhost port, on its own database seeded with the
+demo: a temporary SQLite file, or — when WFAPP_TEST_DATABASE_URL is set — a separate
+PostgreSQL database "<name>_browser" next to it, because the other tests truncate theirs.
+One browser per session; screenshots of each step go to test-artifacts/browser/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from wfapp import create_app
+from wfapp.database import db
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+PASSWORD = "wfapp-demo"
+
+
+def _database_url(tmp_path_factory) -> str:
+    pg = os.environ.get("WFAPP_TEST_DATABASE_URL")
+    if not pg:
+        return f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
+    url = make_url(pg)
+    name = f"{url.database}_browser"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium to run the browser tests")
+    from werkzeug.serving import make_server
+
+    from wfapp.services.demo import load_demo
+
+    app = create_app(
+        {
+            "DATABASE_URL": _database_url(tmp_path_factory),
+            "SECRET_KEY": "browser-test-secret",
+            "DEMO": True,
+            "TESTING": False,
+        }
+    )
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        load_demo()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium(live_server):
+    from playwright.sync_api import sync_playwright
+
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    ARTIFACTS.mkdir(parents=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-gpu",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+class Session:
+    """One tab, driven as a person would: log in, click, type, take a picture of each step."""
+
+    def __init__(self, page, base: str, prefix: str):
+        self.page, self.base, self.prefix, self.step = page, base, prefix, 0
+        self.errors: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("console", self._console)
+
+    # Refusals the pages answer on purpose (a failed save, a conflict) are not errors.
+    _EXPECTED = ("status of 409", "status of 422")
+
+    def _console(self, msg) -> None:
+        if msg.type == "error" and not any(e in msg.text for e in self._EXPECTED):
+            self.errors.append(msg.text)
+
+    def goto(self, path: str):
+        return self.page.goto(self.base + path)
+
+    def login(self, username: str) -> None:
+        self.goto("/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", PASSWORD)
+        self.page.click("form button[type=submit]")
+        self.page.wait_for_url("**/inbox")
+
+    def logout(self) -> None:
+        self.page.click("header form button[type=submit]")
+        self.page.wait_for_url("**/login")
+
+    def buttons(self) -> set[str]:
+        return set(
+            self.page.eval_on_selector_all("[data-action]", "els => els.map(e => e.dataset.action)")
+        )
+
+    def shot(self, name: str) -> Path:
+        self.step += 1
+        path = ARTIFACTS / f"{self.prefix}-{self.step:02d}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def session_factory(chromium, live_server):
+    contexts = []
+
+    def make(prefix: str) -> Session:
+        context = chromium.new_context(
+            viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True
+        )
+        contexts.append(context)
+        return Session(context.new_page(), live_server, prefix)
+
+    yield make
+    for context in contexts:
+        context.close()

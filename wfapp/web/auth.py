@@ -1,0 +1,55 @@
+"""Login and logout. Throttling lives in wfapp.services.auth (DB-backed, per username and
+per address); messages never reveal whether a username exists."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from wfapp.services import auth
+from wfapp.services.errors import Throttled, Unauthorized
+from wfapp.web.forms import LoginForm, PostForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("inbox.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("inbox.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = auth.authenticate(form.username.data, form.password.data, request.remote_addr)
+        except (Unauthorized, Throttled) as exc:
+            form.form_errors.append(exc.message)
+            status = exc.status
+        else:
+            login_user(user)
+            flash(f"欢迎，{user.display_name}", "success")
+            return redirect(_safe_next(request.args.get("next")))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    form = PostForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash("您已安全退出", "info")
+    return redirect(url_for("auth.login"))
