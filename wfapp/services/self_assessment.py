@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from wfapp.models import Plan, Program, SelfScore, User
 from wfapp.permissions import OPEN_SELF_ASSESSMENT, SAVE_SELF_ASSESSMENT, VIEW_SELF_ASSESSMENT
 from wfapp.services import audit, evidence, plans
 from wfapp.services.errors import Conflict, Invalid, NotFound, Problem, ServiceError
+from wfapp.services.openings import register_opening
 from wfapp.services.plans import require
 from wfapp.services.scores import fmt_points, parse_points, self_scores
 from wfapp.services.uow import lock_plan, transaction
@@ -119,3 +121,11 @@ def open_for_program(user: User, program_id: int) -> OpenResult:
             assert plan is not None
             result.refused.append((plan, exc.message))
     return result
+
+
+def open_on_schedule(plan_id: int, now: datetime) -> Plan:
+    """The calendar's opening of self-assessment for one published plan (system actor)."""
+    return plans.fire_scheduled(plan_id, "open_self_assessment", "按考评日历开启自评")
+
+
+register_opening("self_assessment", from_state=S.PUBLISHED, open_plan=open_on_schedule)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from transitions import Machine, MachineError
@@ -74,6 +74,9 @@ class Transition:
     dest: str | None  # None: stays in the same state (an internal transition)
     conditions: tuple[Guard, ...] = ()
     unless: tuple[Guard, ...] = ()
+    # Calendar-driven: opened on a date (by the scheduler, or by the office in bulk), so it is
+    # nobody's pending duty in inbox and reminders, and the system may fire it.
+    scheduled: bool = False
 
 
 class Workflow:
@@ -89,13 +92,7 @@ class Workflow:
         self.name = name
         self.states = [str(s) for s in states]
         self.transitions = [
-            Transition(
-                t.action,
-                str(t.source),
-                None if t.dest is None else str(t.dest),
-                t.conditions,
-                t.unless,
-            )
+            replace(t, source=str(t.source), dest=None if t.dest is None else str(t.dest))
             for t in transitions
         ]
         self.who = who
@@ -138,9 +135,15 @@ class Workflow:
         order = {s: i for i, s in enumerate(self.states)}
         roles: set[str] = set()
         for t in self.transitions:
-            if t.source == state and (t.dest is None or order[t.dest] > order[state]):
+            if t.scheduled or t.source != state:
+                continue
+            if t.dest is None or order[t.dest] > order[state]:
                 roles |= self.roles_for(t.action, state)
         return frozenset(roles)
+
+    def is_scheduled(self, action: str) -> bool:
+        """Whether the calendar may fire this action as the system."""
+        return any(t.scheduled for t in self.transitions if t.action == action)
 
     def is_offered(self, action: str, state: str, ctx: GuardContext) -> bool:
         """Whether the action can be fired now, judged by the stored facts alone."""

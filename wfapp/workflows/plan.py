@@ -134,7 +134,13 @@ TRANSITIONS = [
     Transition("office_approve", S.OFFICE_REVIEW, S.PUBLISHED),
     *(Transition("return", stage, S.DRAFT, (HAS_REASON,)) for stage in REVIEW_STAGES),
     *(Transition("delegate", stage, None, (DELEGATE_ELIGIBLE,)) for stage in REVIEW_STAGES),
-    Transition("open_self_assessment", S.PUBLISHED, S.SELF_ASSESSMENT, (NO_PENDING_CHANGES,)),
+    Transition(
+        "open_self_assessment",
+        S.PUBLISHED,
+        S.SELF_ASSESSMENT,
+        (NO_PENDING_CHANGES,),
+        scheduled=True,
+    ),
     Transition(
         "submit_self_assessment",
         S.SELF_ASSESSMENT,
