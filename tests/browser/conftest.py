@@ -23,6 +23,7 @@ from wfapp.database import db
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 PASSWORD = "wfapp-demo"
+_LIVE: dict[str, object] = {}
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -61,6 +62,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         db.create_all()
         load_demo()
         db.session.remove()
+    _LIVE["app"] = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -69,6 +71,12 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     thread.join(timeout=5)
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_app(live_server):
+    """The live server's app, for setting up a scene through the services."""
+    return _LIVE["app"]
 
 
 @pytest.fixture(scope="session")
