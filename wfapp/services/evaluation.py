@@ -37,7 +37,7 @@ from wfapp.services import audit
 from wfapp.services.errors import Conflict, Invalid, NotFound, Problem
 from wfapp.services.events import sheet_changed
 from wfapp.services.plans import MAX_COMMENT, require
-from wfapp.services.scores import fmt_points, parse_points, unscored
+from wfapp.services.scores import fmt_points, parse_leaf_row, unscored
 from wfapp.services.uow import lock_plan, transaction
 from wfapp.timeutil import utcnow
 from wfapp.workflows import GuardContext, GuardFailed, InvalidAction
@@ -282,18 +282,12 @@ def save_sheet(
         problems: list[Problem] = []
         parsed = []
         for item in items:
-            code = str(item.get("code") or "")
-            leaf = leaves.get(code)
-            if leaf is None:
-                problems.append(Problem(code or "code", "不是本方案的末级指标"))
-                continue
-            score, problem = parse_points(item.get("score"), code, leaf.weight)
-            if problem:
-                problems.append(problem)
-            comment = str(item.get("comment") or "").strip()
-            if len(comment) > MAX_COMMENT:
-                problems.append(Problem(code, f"评语不能超过{MAX_COMMENT}字"))
-            parsed.append((code, score, comment, bool(item.get("finding"))))
+            code, score, comment, row_problems = parse_leaf_row(
+                leaves, item, "comment", "评语", MAX_COMMENT
+            )
+            problems += row_problems
+            if code is not None:
+                parsed.append((code, score, comment, bool(item.get("finding"))))
         if problems:
             raise Invalid("评分未保存：请修正标出的指标", problems)
         changed = []

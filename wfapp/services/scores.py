@@ -4,18 +4,40 @@ Shared by self-assessment and centralized evaluation; imports no other service."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
 from wfapp.database import db
-from wfapp.models import EvaluationSheet, Plan, SelfScore
+from wfapp.models import EvaluationSheet, Indicator, Plan, SelfScore
 from wfapp.services.errors import Problem
 from wfapp.services.targets import format_points as _fmt
 from wfapp.services.targets import parse_weight
 
 CENT = Decimal("0.01")
+
+
+def parse_leaf_row(
+    leaves: Mapping[str, Indicator],
+    item: Mapping[str, Any],
+    text_key: str,
+    text_label: str,
+    max_len: int,
+) -> tuple[str | None, Decimal | None, str, list[Problem]]:
+    """One submitted row of a score form (self-assessment or evaluation sheet): its leaf
+    code (None: not a leaf of this plan), score (0 … weight), text, and what is wrong."""
+    code = str(item.get("code") or "")
+    leaf = leaves.get(code)
+    if leaf is None:
+        return None, None, "", [Problem(code or "code", "不是本方案的末级指标")]
+    score, problem = parse_points(item.get("score"), code, leaf.weight)
+    problems = [problem] if problem else []
+    text = str(item.get(text_key) or "").strip()
+    if len(text) > max_len:
+        problems.append(Problem(code, f"{text_label}不能超过{max_len}字"))
+    return code, score, text, problems
 
 
 def parse_points(

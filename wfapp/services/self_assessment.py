@@ -20,7 +20,7 @@ from wfapp.services import audit, evidence, plans
 from wfapp.services.errors import Conflict, Invalid, NotFound, Problem, ServiceError
 from wfapp.services.openings import register_opening
 from wfapp.services.plans import require
-from wfapp.services.scores import fmt_points, parse_points, self_scores
+from wfapp.services.scores import fmt_points, parse_leaf_row, self_scores
 from wfapp.services.uow import lock_plan, transaction
 from wfapp.workflows.plan import S
 
@@ -49,17 +49,12 @@ def save(
         problems: list[Problem] = []
         parsed = []
         for item in items:
-            code = str(item.get("code") or "")
-            leaf = leaves.get(code)
-            if leaf is None:
-                problems.append(Problem(code or "code", "不是本方案的末级指标"))
+            code, score, explanation, row_problems = parse_leaf_row(
+                leaves, item, "explanation", "说明", MAX_EXPLANATION
+            )
+            problems += row_problems
+            if code is None:
                 continue
-            score, problem = parse_points(item.get("score"), code, leaf.weight)
-            if problem:
-                problems.append(problem)
-            explanation = str(item.get("explanation") or "").strip()
-            if len(explanation) > MAX_EXPLANATION:
-                problems.append(Problem(code, f"说明不能超过{MAX_EXPLANATION}字"))
             try:
                 files = evidence.resolve(plan, list(item.get("evidence_ids") or []), code)
             except Invalid as exc:
