@@ -65,7 +65,7 @@ class ResultVersion(db.Model):
     rows: Mapped[list[UnitResult]] = relationship(
         back_populates="result_version",
         cascade="all, delete-orphan",
-        order_by="(UnitResult.rank, UnitResult.id)",
+        order_by="[UnitResult.rank, UnitResult.plan_id]",
     )
 
 
