@@ -12,7 +12,12 @@ from wfapp.database import db
 from wfapp.models import EvaluationSheet, EvaluatorAssignment, ExternalEntry, SheetItem
 
 # Each unit's sheets score this share of every leaf's weight (two evaluators).
-SHARES = {"A": ("0.96", "0.94"), "B": ("0.90", "0.88"), "C": ("0.85", "0.85"), "D": ("0.80", "0.78")}
+SHARES = {
+    "A": ("0.96", "0.94"),
+    "B": ("0.90", "0.88"),
+    "C": ("0.85", "0.85"),
+    "D": ("0.80", "0.78"),
+}
 PUBLIC = {"A": 90, "B": 88, "C": 86, "D": 84}
 
 

@@ -112,6 +112,16 @@ def latest_upload(program: Program) -> ProgramScheme | None:
     ).first()
 
 
+def uploads(program: Program) -> list[ProgramScheme]:
+    return list(
+        db.session.scalars(
+            select(ProgramScheme)
+            .where(ProgramScheme.program_id == program.id)
+            .order_by(ProgramScheme.version.desc())
+        )
+    )
+
+
 def upload_scheme(user: User, program_id: int, text: str) -> ProgramScheme:
     """The office's own scheme for the program: checked first, every problem with its line."""
     program = _program(user, UPLOAD_SCHEME, program_id)
@@ -764,9 +774,12 @@ def unit_result(user: User, plan_id: int) -> OwnResult | None:
     return OwnResult(found[0], found[1]) if found else None
 
 
-def groups_overview(user: User, program_id: int) -> list[tuple[Group, ResultVersion | None]]:
+def overview(
+    user: User, program_id: int
+) -> tuple[Program, list[tuple[Group, ResultVersion | None]]]:
+    """The office's list: each group with its latest version (None: not closed yet)."""
     program = _program(user, VIEW_RESULTS, program_id)
-    return [(g, latest_version(g)) for g in program.groups]
+    return program, [(g, latest_version(g)) for g in program.groups]
 
 
 # --- Excel --------------------------------------------------------------------------------
