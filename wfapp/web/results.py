@@ -15,6 +15,7 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wfapp.models.results import FLAG_LABELS
 from wfapp.services import plans, results
 from wfapp.services.errors import Invalid
+from wfapp.web.forms import options
 from wfapp.web.year_common import errors_by_field, me, upload_of
 
 bp = Blueprint("results", __name__)
@@ -34,7 +35,7 @@ class PublishForm(FlaskForm):
 
 class FlagForm(FlaskForm):
     plan = SelectField("单位", choices=[])
-    kind = SelectField("类别", choices=[(k.value, v) for k, v in FLAG_LABELS.items()])
+    kind = SelectField("类别", choices=options((k.value, v) for k, v in FLAG_LABELS.items()))
     reason = TextAreaField("事由")
     file = FileField("佐证材料")
 
@@ -146,7 +147,7 @@ def _group_page(
     user = me()
     view = results.group_results(user, program_id, group_id, request.args.get("version", type=int))
     flag_form = flag_form or FlagForm()
-    flag_form.plan.choices = [(str(c.row.plan_id), c.row.unit.name) for c in view.changes]
+    flag_form.plan.choices = options((str(c.row.plan_id), c.row.unit.name) for c in view.changes)
     page = render_template(
         "results/group.html",
         program=view.program,
