@@ -110,7 +110,7 @@ def test_a_broken_scheme_upload_shows_its_lines(app, client):
     world = results_world()
     u = urls(world)
     browser = Browser(client).login(world.office)
-    bad = {"file": (io.BytesIO("scheme: x\ngrades: [\n".encode()), "bad.yaml")}
+    bad = {"file": (io.BytesIO(b"scheme: x\ngrades: [\n"), "bad.yaml")}
     r = browser.submit(u["overview"], f"/programs/{world.program.id}/scheme", bad)
     assert r.status_code == 422
     assert "第 " in text(r) and "行" in text(r)
