@@ -95,6 +95,9 @@ def test_flag_rerun_difference_and_publish_in_the_pages(app, client):
     assert unit.get(u["group"]).status_code == 403
     hub = text(unit.get(f"/plans/{world.plan.id}/year"))
     assert 'id="link-result"' in hub and "公布考评结果" in hub
+    assert 'id="link-result"' in text(unit.get(f"/plans/{world.plan.id}"))
+    other = world.extra["plans"]["B"]
+    assert 'id="link-result"' not in text(unit.get(f"/plans/{other.id}"))
 
 
 def test_results_pages_carry_no_external_urls(app, client):
