@@ -42,8 +42,14 @@ def init_db() -> None:
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Load only when the database has no program yet.")
+@click.option(
+    "--to-evaluation",
+    is_flag=True,
+    help="Then walk the demo plans to centralized evaluation with signed sheets and public "
+    "scores, ready for the office to close evaluation.",
+)
 @with_appcontext
-def demo(if_empty: bool) -> None:
+def demo(if_empty: bool, to_evaluation: bool) -> None:
     """Load the demo program, units, plans and users (idempotent)."""
     from wfapp.services.demo import is_empty, load_demo
 
@@ -55,6 +61,13 @@ def demo(if_empty: bool) -> None:
         "演示数据已就绪（新增 项目 {programs}、单位 {units}、用户 {users}、方案 {plans}）。"
         "演示用户密码：wfapp-demo".format(**added)
     )
+    if to_evaluation:
+        from wfapp.services.demo_year import to_evaluation as walk
+
+        moved = walk()
+        click.echo(
+            f"演示方案已进入集中考评（本次推进 {moved} 个）：请以 office 登录，结束考评并计分。"
+        )
 
 
 @click.command("serve")

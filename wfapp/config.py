@@ -37,6 +37,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config.setdefault("MIGRATIONS_DIR", str(ROOT / "migrations"))
+    app.config["SCHEMES_DIR"] = str(CONFIG_DIR / str(app.config.get("SCHEMES_DIR") or "schemes"))
     evidence_dir = str(app.config.get("EVIDENCE_DIR") or "evidence")
     app.config["EVIDENCE_DIR"] = os.path.join(app.instance_path, evidence_dir)
     # Room for the form fields around the largest file; beyond it Werkzeug answers 413.

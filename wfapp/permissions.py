@@ -67,6 +67,17 @@ VIEW_EXTERNAL = "view_external"
 # Program-wide actions of the office.
 VIEW_BOARD = "view_board"  # progress board and evaluation completeness
 OPEN_SELF_ASSESSMENT = "open_self_assessment"
+# Results (考评结果). Program-wide, the office's: close a group's evaluation (and score it),
+# read the ranking, rerun, publish, upload the program's scheme.
+CLOSE_EVALUATION = "close_evaluation"
+VIEW_RESULTS = "view_results"
+RESCORE = "rescore"
+PUBLISH_RESULTS = "publish_results"
+UPLOAD_SCHEME = "upload_scheme"
+# Per plan: 降档 / 一票否决 (office), and the unit's own result (once published; see
+# wfapp.services.results.unit_result).
+ENTER_FLAGS = "enter_flags"
+VIEW_RESULT = "view_result"
 RECORD_EXTERNAL = {
     ExternalKind.PUBLIC_SCORE: "record_public_score",
     ExternalKind.BONUS: "record_bonus",
@@ -78,6 +89,8 @@ ALL_STATES = frozenset(S)
 # Carrying out the plan (组织实施): from publication to the end of centralized evaluation.
 YEAR_STATES = frozenset({S.PUBLISHED, S.SELF_ASSESSMENT, S.CENTRAL_EVALUATION})
 AFTER_SUBMISSION = frozenset({S.CENTRAL_EVALUATION, S.RECTIFICATION, S.CLOSED})
+# Once evaluation is closed the plan has results.
+SCORED = frozenset({S.RECTIFICATION, S.CLOSED})
 
 
 def _rule(roles: set[str], states: frozenset[str] | set[str]) -> dict[str, frozenset[str]]:
@@ -107,6 +120,8 @@ PLAN_RULES: dict[str, dict[str, frozenset[str]]] = {
     RECORD_EXTERNAL[ExternalKind.PUBLIC_SCORE]: _rule({"surveyor"}, YEAR_STATES),
     RECORD_EXTERNAL[ExternalKind.BONUS]: _rule({"inspector", "office"}, YEAR_STATES),
     RECORD_EXTERNAL[ExternalKind.DEDUCTION]: _rule({"inspector"}, YEAR_STATES),
+    ENTER_FLAGS: _rule({"office"}, AFTER_SUBMISSION),
+    VIEW_RESULT: _rule(UNIT | {"leader", "office"}, SCORED),
 }
 
 

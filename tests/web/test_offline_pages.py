@@ -19,6 +19,7 @@ def _urls(app, world, published) -> list[str]:
     values = {
         "plan_id": world.plan.id,
         "program_id": world.program.id,
+        "group_id": world.group.id,
         # Objects this world does not have: their pages answer 404, in HTML, checked too.
         "message_id": 1,
         "evidence_id": 1,

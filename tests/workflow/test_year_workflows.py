@@ -37,9 +37,20 @@ def test_a_pending_change_or_a_missing_leaf_stops_the_step():
         )
 
 
-def test_nothing_leaves_central_evaluation_yet():
-    """The ways out of central evaluation come with scoring."""
-    assert PLAN_WORKFLOW.actions_from("central_evaluation") == []
+def test_closing_evaluation_branches_on_findings():
+    """Closing evaluation sends a plan with findings to rectification, any other to the
+    archive; it is a group action of the office, nobody's duty on one plan."""
+    assert PLAN_WORKFLOW.actions_from("central_evaluation") == ["close_evaluation"]
+    assert PLAN_WORKFLOW.is_batch("close_evaluation")
+    assert PLAN_WORKFLOW.actors_of("central_evaluation") == frozenset()
+    assert PLAN_WORKFLOW.roles_for("close_evaluation", "central_evaluation") == {"office"}
+    found = PLAN_WORKFLOW.fire(
+        "central_evaluation", "close_evaluation", plan_ctx(has_findings=True)
+    )
+    clean = PLAN_WORKFLOW.fire(
+        "central_evaluation", "close_evaluation", plan_ctx(has_findings=False)
+    )
+    assert (found, clean) == ("rectification", "closed")
     with pytest.raises(InvalidAction):
         PLAN_WORKFLOW.fire("central_evaluation", "open_self_assessment", plan_ctx())
 

@@ -6,6 +6,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from wfapp.api import reminders as _reminder_routes  # noqa: F401  (routes on bp)
+from wfapp.api import results as _results  # noqa: F401  (registers the results' routes on bp)
 from wfapp.api import year as _year  # noqa: F401  (registers the year's routes on bp)
 from wfapp.api.routes import bp
 from wfapp.extensions import csrf

@@ -30,6 +30,13 @@ from wfapp.models.outbox import (
 )
 from wfapp.models.plan import Category, Indicator, Plan, PlanRevision
 from wfapp.models.progress import Period, ProgressReport, ProgressStatus
+from wfapp.models.results import (
+    FlagKind,
+    ProgramScheme,
+    ResultFlag,
+    ResultVersion,
+    UnitResult,
+)
 from wfapp.models.review import Delegation, PeerAssignment, PeerSignoff
 
 __all__ = [
@@ -50,6 +57,7 @@ __all__ = [
     "EvidenceScope",
     "ExternalEntry",
     "ExternalKind",
+    "FlagKind",
     "Group",
     "Indicator",
     "LoginAttempt",
@@ -62,11 +70,14 @@ __all__ = [
     "Plan",
     "PlanRevision",
     "Program",
+    "ProgramScheme",
     "ProgressReport",
     "ProgressStatus",
     "Reminder",
     "ReminderPolicy",
     "ReminderStatus",
+    "ResultFlag",
+    "ResultVersion",
     "Role",
     "RoleGrant",
     "SchedulerLease",
@@ -75,5 +86,6 @@ __all__ = [
     "StageDeadline",
     "TableVersion",
     "Unit",
+    "UnitResult",
     "User",
 ]

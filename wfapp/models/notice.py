@@ -18,7 +18,9 @@ class Notice(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(30))  # reminder / returned / awaits / published
+    kind: Mapped[str] = mapped_column(
+        String(30)
+    )  # reminder / returned / awaits / published / results
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(String(300))

@@ -41,7 +41,11 @@ def _all(plan: Plan) -> list[ExternalEntry]:
 
 def effective(plan: Plan, kind: str | None = None) -> list[ExternalEntry]:
     """Entries in force: not cancellations, not cancelled."""
-    entries = _all(plan)
+    return in_force(_all(plan), kind)
+
+
+def in_force(entries: list[ExternalEntry], kind: str | None = None) -> list[ExternalEntry]:
+    """Of a plan's entries (or several plans' entries, all of them), those in force."""
     cancelled = {e.cancels_id for e in entries if e.cancels_id is not None}
     return [
         e

@@ -65,7 +65,7 @@ def _on_plan_changed(
     """Inside the action's transaction: tell the unit what happened to its plan, and tell
     whoever the plan now waits for."""
     told: set[int] = {actor.id} if actor else set()
-    unit = _unit_people(plan)
+    unit = unit_people(plan)
     comment = (kw.get("comment") or "").strip()
     if action == "return":
         reason = f"退回理由：{comment}" if comment else ""
@@ -93,7 +93,7 @@ def _tell(
             notify(user, plan, kind, title, body)
 
 
-def _unit_people(plan: Plan) -> list[User]:
+def unit_people(plan: Plan) -> list[User]:
     return list(
         db.session.scalars(
             select(User)

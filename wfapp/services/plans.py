@@ -82,6 +82,8 @@ def available_actions(user: User, plan: Plan) -> list[str]:
     """The actions this user may fire on this plan now: what buttons and the API offer."""
     names = []
     for action in PLAN_WORKFLOW.actions_from(plan.state):
+        if PLAN_WORKFLOW.is_batch(action):  # taken for a whole group, on its own page
+            continue
         if decide(user, action, plan) is not Decision.ALLOWED:
             continue
         if _needs_peer_unit(action, plan) and _acting_peer_unit(user, plan) is None:
@@ -215,7 +217,8 @@ def fire(
     approval_number: str | None = None,
 ) -> Plan:
     """Fire a workflow action as `user` (None: the system, see fire_scheduled):
-    404 / 403 / 409 / 422 as ServiceErrors."""
+    404 / 403 / 409 / 422 as ServiceErrors. Group-wide actions (close_evaluation) are
+    refused here: their service fires them per plan with `apply`."""
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
         raise Invalid("意见过长", [Problem("comment", f"意见不能超过{MAX_COMMENT}字")])
@@ -223,79 +226,106 @@ def fire(
         plan = lock_plan(plan_id)
         if user is not None:
             require(user, action, plan)
+        if PLAN_WORKFLOW.is_batch(action):
+            raise Forbidden("此操作须由绩效办在考评结果页按考评组办理")
         if version is not None and version != plan.version:
             raise Conflict()
-        peer_unit = None
-        if action == "peer_approve" or (
-            action in ("return", "delegate") and plan.state == S.PEER_REVIEW
-        ):
-            peer_unit = _acting_peer_unit(user, plan)
-            if peer_unit is None:
-                raise Conflict("本单位本轮已签署意见")
-        to_user = db.session.get(User, to_user_id) if to_user_id is not None else None
-        facts = _facts(user, plan, comment=comment, to_user=to_user)
-        from_state = plan.state
-        try:
-            to_state = PLAN_WORKFLOW.fire(from_state, action, facts)
-        except InvalidAction as exc:
-            raise Conflict() from exc
-        except GuardFailed as exc:
-            problems = [Problem(_guard_field(g.name), g.message) for g in exc.guards]
-            if any(g.name == "table_is_valid" for g in exc.guards):
-                problems += table_check(plan).errors
-            if any(g.name == "self_assessment_complete" for g in exc.guards):
-                problems += [
-                    Problem(code, "未填写自评得分或说明")
-                    for code in facts["self_assessment_missing"]
-                ]
-            raise Invalid(exc.guards[0].message, problems) from exc
-
-        data: dict[str, Any] = {}
-        if action == "submit":
-            _save_revision(plan)
-        elif action == "peer_approve":
-            db.session.add(
-                PeerSignoff(
-                    plan_id=plan.id,
-                    round=plan.round,
-                    reviewer_unit_id=peer_unit,
-                    user_id=user.id,
-                    comment=comment,
-                )
-            )
-            data["reviewer_unit_id"] = peer_unit
-        elif action == "delegate":
-            assert to_user is not None
-            db.session.add(
-                Delegation(
-                    plan_id=plan.id,
-                    round=plan.round,
-                    stage=plan.state,
-                    reviewer_unit_id=peer_unit,
-                    from_user_id=user.id,
-                    to_user_id=to_user.id,
-                )
-            )
-            data["to_user"] = to_user.username
-        elif action == "office_approve":
-            plan.approval_number = (approval_number or "").strip() or None
-            plan.published_at = utcnow()
-            data["approval_number"] = plan.approval_number
-
-        audit.record_plan_event(plan, user, action, from_state, to_state, comment, data or None)
-        if action == "return":
-            plan.round += 1  # the old round's sign-offs stay, but no longer count
-        plan.state = to_state
-        # Every action bumps the version, so two clicks on the same page: one wins, one 409.
-        plan.updated_at = utcnow()
-        plan_changed.send(
+        apply(
+            user,
             plan,
-            actor=user,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
+            action,
             comment=comment,
+            to_user_id=to_user_id,
+            approval_number=approval_number,
         )
+    return plan
+
+
+def apply(
+    user: User | None,
+    plan: Plan,
+    action: str,
+    *,
+    comment: str = "",
+    to_user_id: int | None = None,
+    approval_number: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> Plan:
+    """Fire an action on a plan the caller has locked, inside the caller's transaction:
+    authorization, guards, audit event and `plan_changed`, no commit. `data` is added to
+    the audit event."""
+    if user is not None:
+        require(user, action, plan)
+    peer_unit = None
+    if action == "peer_approve" or (
+        action in ("return", "delegate") and plan.state == S.PEER_REVIEW
+    ):
+        peer_unit = _acting_peer_unit(user, plan)
+        if peer_unit is None:
+            raise Conflict("本单位本轮已签署意见")
+    to_user = db.session.get(User, to_user_id) if to_user_id is not None else None
+    facts = _facts(user, plan, comment=comment, to_user=to_user)
+    from_state = plan.state
+    try:
+        to_state = PLAN_WORKFLOW.fire(from_state, action, facts)
+    except InvalidAction as exc:
+        raise Conflict() from exc
+    except GuardFailed as exc:
+        problems = [Problem(_guard_field(g.name), g.message) for g in exc.guards]
+        if any(g.name == "table_is_valid" for g in exc.guards):
+            problems += table_check(plan).errors
+        if any(g.name == "self_assessment_complete" for g in exc.guards):
+            problems += [
+                Problem(code, "未填写自评得分或说明") for code in facts["self_assessment_missing"]
+            ]
+        raise Invalid(exc.guards[0].message, problems) from exc
+
+    data = dict(data or {})
+    if action == "submit":
+        _save_revision(plan)
+    elif action == "peer_approve":
+        db.session.add(
+            PeerSignoff(
+                plan_id=plan.id,
+                round=plan.round,
+                reviewer_unit_id=peer_unit,
+                user_id=user.id,
+                comment=comment,
+            )
+        )
+        data["reviewer_unit_id"] = peer_unit
+    elif action == "delegate":
+        assert to_user is not None
+        db.session.add(
+            Delegation(
+                plan_id=plan.id,
+                round=plan.round,
+                stage=plan.state,
+                reviewer_unit_id=peer_unit,
+                from_user_id=user.id,
+                to_user_id=to_user.id,
+            )
+        )
+        data["to_user"] = to_user.username
+    elif action == "office_approve":
+        plan.approval_number = (approval_number or "").strip() or None
+        plan.published_at = utcnow()
+        data["approval_number"] = plan.approval_number
+
+    audit.record_plan_event(plan, user, action, from_state, to_state, comment, data or None)
+    if action == "return":
+        plan.round += 1  # the old round's sign-offs stay, but no longer count
+    plan.state = to_state
+    # Every action bumps the version, so two clicks on the same page: one wins, one 409.
+    plan.updated_at = utcnow()
+    plan_changed.send(
+        plan,
+        actor=user,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+    )
     return plan
 
 
@@ -360,8 +390,16 @@ def _facts(
             "self_assessment_missing": (
                 missing_self_scores(plan) if plan.state == S.SELF_ASSESSMENT else []
             ),
+            "has_findings": plan.state == S.CENTRAL_EVALUATION and _has_findings(plan),
         }
     )
+
+
+def _has_findings(plan: Plan) -> bool:
+    # findings reads external entries, whose service imports this one.
+    from wfapp.services.findings import has_findings
+
+    return has_findings(plan)
 
 
 def _guard_field(name: str) -> str:

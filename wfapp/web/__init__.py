@@ -41,6 +41,7 @@ EVENT_LABELS = {
     **ACTION_LABELS,
     "edit_indicators": "修改考评表",
     "assign_peers": "调整互审单位",
+    "publish_results": "公布考评结果",
 }
 
 
@@ -60,6 +61,7 @@ def init_app(app: Flask) -> None:
         plans,
         portal,
         progress,
+        results,
         security,
         self_assessment,
         year,
@@ -84,6 +86,7 @@ def init_app(app: Flask) -> None:
         self_assessment,
         evaluation,
         external,
+        results,
     ):
         app.register_blueprint(module.bp)
 

@@ -16,6 +16,7 @@ from wfapp.permissions import (
     REPORT_PROGRESS,
     VIEW_CHANGE_REQUESTS,
     VIEW_EXTERNAL,
+    VIEW_RESULT,
     VIEW_SELF_ASSESSMENT,
     VIEW_SHEETS,
     authorize,
@@ -56,6 +57,13 @@ EVENT_LABELS = {
     "record_deduction": "录入察访核验扣分",
     "correct_external": "更正外部评价记录",
     "cancel_external": "撤销外部评价记录",
+    "close_evaluation": "结束考评",
+    "rescore": "重新计分",
+    "publish_results": "公布考评结果",
+    "flag_downgrade": "录入降档",
+    "flag_veto": "录入一票否决",
+    "cancel_downgrade": "撤销降档",
+    "cancel_veto": "撤销一票否决",
 }
 
 
@@ -133,6 +141,7 @@ def _hub(plan_id: int, *, form: ActionForm | None = None, errors=None, status: i
         "my_sheet": "evaluator" in relations(user, plan),
         "sheets": authorize(user, VIEW_SHEETS, plan),
         "external": authorize(user, VIEW_EXTERNAL, plan),
+        "result": authorize(user, VIEW_RESULT, plan),
     }
     page = render_template(
         "year/plan.html",

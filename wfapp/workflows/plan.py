@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "delegate": "转办",
     "open_self_assessment": "启动自评",
     "submit_self_assessment": "提交自评",
+    "close_evaluation": "结束考评",
 }
 
 # Actions that need a comment to mean anything.
@@ -96,6 +97,10 @@ def _self_assessment_complete(ctx: GuardContext) -> bool:
     return not ctx["self_assessment_missing"]
 
 
+def _has_findings(ctx: GuardContext) -> bool:
+    return bool(ctx["has_findings"])
+
+
 TABLE_VALID = Guard("table_is_valid", "考评表未通过校验，请先修正", _table_valid, "input")
 HAS_PEERS = Guard("has_peer_reviewers", "尚未分配同组互审单位，请联系绩效办", _has_peers)
 NO_REVIEWER_ACTED = Guard("no_reviewer_acted", "已有互审单位签署意见，不能撤回", _no_reviewer_acted)
@@ -117,6 +122,9 @@ SELF_ASSESSMENT_COMPLETE = Guard(
     _self_assessment_complete,
     "input",
 )
+
+# Closing evaluation sends a plan with findings (问题) to rectification, any other to the archive.
+HAS_FINDINGS = Guard("has_findings", "考评发现问题，须整改", _has_findings, "branch")
 
 REVIEW_STAGES = {
     S.PEER_REVIEW: "peer_reviewer",
@@ -147,7 +155,14 @@ TRANSITIONS = [
         S.CENTRAL_EVALUATION,
         (SELF_ASSESSMENT_COMPLETE,),
     ),
-    # The ways out of central evaluation (scoring, results) come with the scoring feature.
+    # The office closes evaluation for a whole group: the results are scored in the same call
+    # (wfapp.services.results.close_evaluation), so it is never fired on one plan alone.
+    Transition(
+        "close_evaluation", S.CENTRAL_EVALUATION, S.RECTIFICATION, (HAS_FINDINGS,), batch=True
+    ),
+    Transition(
+        "close_evaluation", S.CENTRAL_EVALUATION, S.CLOSED, unless=(HAS_FINDINGS,), batch=True
+    ),
 ]
 
 WHO = {
@@ -161,6 +176,7 @@ WHO = {
     "delegate": {stage: frozenset({role}) for stage, role in REVIEW_STAGES.items()},
     "open_self_assessment": {S.PUBLISHED: frozenset({"office"})},
     "submit_self_assessment": {S.SELF_ASSESSMENT: UNIT},
+    "close_evaluation": {S.CENTRAL_EVALUATION: frozenset({"office"})},
 }
 
 PLAN_WORKFLOW = Workflow("plan", list(S), TRANSITIONS, WHO, STATE_LABELS, ACTION_LABELS)
