@@ -30,6 +30,7 @@ from wfapp.models.outbox import (
 )
 from wfapp.models.plan import Category, Indicator, Plan, PlanRevision
 from wfapp.models.progress import Period, ProgressReport, ProgressStatus
+from wfapp.models.rectification import RectificationItem, SourceKind
 from wfapp.models.review import Delegation, PeerAssignment, PeerSignoff
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "Program",
     "ProgressReport",
     "ProgressStatus",
+    "RectificationItem",
     "Reminder",
     "ReminderPolicy",
     "ReminderStatus",
@@ -72,6 +74,7 @@ __all__ = [
     "SchedulerLease",
     "SelfScore",
     "SheetItem",
+    "SourceKind",
     "StageDeadline",
     "TableVersion",
     "Unit",

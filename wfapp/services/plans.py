@@ -17,6 +17,7 @@ from wfapp.models import (
     PeerSignoff,
     Plan,
     PlanRevision,
+    RectificationItem,
     Role,
     RoleGrant,
     User,
@@ -31,6 +32,7 @@ from wfapp.services.uow import lock_plan, transaction
 from wfapp.timeutil import utcnow
 from wfapp.workflows import GuardContext, GuardFailed, InvalidAction
 from wfapp.workflows.plan import PLAN_WORKFLOW, PUBLIC_STATES, S
+from wfapp.workflows.rectification import R
 
 MAX_COMMENT = 2000
 
@@ -225,85 +227,124 @@ def fire(
             require(user, action, plan)
         if version is not None and version != plan.version:
             raise Conflict()
-        peer_unit = None
-        if action == "peer_approve" or (
-            action in ("return", "delegate") and plan.state == S.PEER_REVIEW
-        ):
-            peer_unit = _acting_peer_unit(user, plan)
-            if peer_unit is None:
-                raise Conflict("本单位本轮已签署意见")
-        to_user = db.session.get(User, to_user_id) if to_user_id is not None else None
-        facts = _facts(user, plan, comment=comment, to_user=to_user)
-        from_state = plan.state
-        try:
-            to_state = PLAN_WORKFLOW.fire(from_state, action, facts)
-        except InvalidAction as exc:
-            raise Conflict() from exc
-        except GuardFailed as exc:
-            problems = [Problem(_guard_field(g.name), g.message) for g in exc.guards]
-            if any(g.name == "table_is_valid" for g in exc.guards):
-                problems += table_check(plan).errors
-            if any(g.name == "self_assessment_complete" for g in exc.guards):
-                problems += [
-                    Problem(code, "未填写自评得分或说明")
-                    for code in facts["self_assessment_missing"]
-                ]
-            raise Invalid(exc.guards[0].message, problems) from exc
-
-        data: dict[str, Any] = {}
-        if action == "submit":
-            _save_revision(plan)
-        elif action == "peer_approve":
-            db.session.add(
-                PeerSignoff(
-                    plan_id=plan.id,
-                    round=plan.round,
-                    reviewer_unit_id=peer_unit,
-                    user_id=user.id,
-                    comment=comment,
-                )
-            )
-            data["reviewer_unit_id"] = peer_unit
-        elif action == "delegate":
-            assert to_user is not None
-            db.session.add(
-                Delegation(
-                    plan_id=plan.id,
-                    round=plan.round,
-                    stage=plan.state,
-                    reviewer_unit_id=peer_unit,
-                    from_user_id=user.id,
-                    to_user_id=to_user.id,
-                )
-            )
-            data["to_user"] = to_user.username
-        elif action == "office_approve":
-            plan.approval_number = (approval_number or "").strip() or None
-            plan.published_at = utcnow()
-            data["approval_number"] = plan.approval_number
-
-        audit.record_plan_event(plan, user, action, from_state, to_state, comment, data or None)
-        if action == "return":
-            plan.round += 1  # the old round's sign-offs stay, but no longer count
-        plan.state = to_state
-        # Every action bumps the version, so two clicks on the same page: one wins, one 409.
-        plan.updated_at = utcnow()
-        plan_changed.send(
+        _fire_locked(
+            user,
             plan,
-            actor=user,
-            action=action,
-            from_state=from_state,
-            to_state=to_state,
+            action,
             comment=comment,
+            to_user_id=to_user_id,
+            approval_number=approval_number,
         )
     return plan
+
+
+def fire_automatic(plan: Plan, action: str, comment: str) -> bool:
+    """Inside the caller's transaction, with the plan locked: fire an automatic action as the
+    system if its guards hold now (e.g. the last rectification item closed). Whether it fired."""
+    if not PLAN_WORKFLOW.is_automatic(action):
+        raise Forbidden("此操作不能由系统自动执行")
+    if not PLAN_WORKFLOW.is_offered(action, plan.state, _facts(None, plan)):
+        return False
+    _fire_locked(None, plan, action, comment=comment)
+    return True
+
+
+def _fire_locked(
+    user: User | None,
+    plan: Plan,
+    action: str,
+    *,
+    comment: str,
+    to_user_id: int | None = None,
+    approval_number: str | None = None,
+) -> None:
+    """The action on a plan already locked and authorized, inside the caller's transaction."""
+    peer_unit = None
+    if action == "peer_approve" or (
+        action in ("return", "delegate") and plan.state == S.PEER_REVIEW
+    ):
+        peer_unit = _acting_peer_unit(user, plan)
+        if peer_unit is None:
+            raise Conflict("本单位本轮已签署意见")
+    to_user = db.session.get(User, to_user_id) if to_user_id is not None else None
+    facts = _facts(user, plan, comment=comment, to_user=to_user)
+    from_state = plan.state
+    try:
+        to_state = PLAN_WORKFLOW.fire(from_state, action, facts)
+    except InvalidAction as exc:
+        raise Conflict() from exc
+    except GuardFailed as exc:
+        problems = [Problem(_guard_field(g.name), g.message) for g in exc.guards]
+        if any(g.name == "table_is_valid" for g in exc.guards):
+            problems += table_check(plan).errors
+        if any(g.name == "self_assessment_complete" for g in exc.guards):
+            problems += [
+                Problem(code, "未填写自评得分或说明") for code in facts["self_assessment_missing"]
+            ]
+        raise Invalid(exc.guards[0].message, problems) from exc
+
+    data: dict[str, Any] = {}
+    if action == "submit":
+        _save_revision(plan)
+    elif action == "peer_approve":
+        assert user is not None
+        db.session.add(
+            PeerSignoff(
+                plan_id=plan.id,
+                round=plan.round,
+                reviewer_unit_id=peer_unit,
+                user_id=user.id,
+                comment=comment,
+            )
+        )
+        data["reviewer_unit_id"] = peer_unit
+    elif action == "delegate":
+        assert user is not None and to_user is not None
+        db.session.add(
+            Delegation(
+                plan_id=plan.id,
+                round=plan.round,
+                stage=plan.state,
+                reviewer_unit_id=peer_unit,
+                from_user_id=user.id,
+                to_user_id=to_user.id,
+            )
+        )
+        data["to_user"] = to_user.username
+    elif action == "office_approve":
+        plan.approval_number = (approval_number or "").strip() or None
+        plan.published_at = utcnow()
+        data["approval_number"] = plan.approval_number
+
+    audit.record_plan_event(plan, user, action, from_state, to_state, comment, data or None)
+    if action == "return":
+        plan.round += 1  # the old round's sign-offs stay, but no longer count
+    plan.state = to_state
+    # Every action bumps the version, so two clicks on the same page: one wins, one 409.
+    plan.updated_at = utcnow()
+    plan_changed.send(
+        plan,
+        actor=user,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+    )
 
 
 # --- helpers ------------------------------------------------------------------------------
 
 
-_NOT_FOUND = {"Plan": "未找到该方案", "ChangeRequest": "未找到该变更申请"}
-_WRONG_STATE = {"EvaluationSheet": "评分表或方案已不在可执行此操作的环节，请刷新后查看"}
+_NOT_FOUND = {
+    "Plan": "未找到该方案",
+    "ChangeRequest": "未找到该变更申请",
+    "RectificationItem": "未找到该整改事项",
+    "Program": "未找到该考评项目",
+}
+_WRONG_STATE = {
+    "EvaluationSheet": "评分表或方案已不在可执行此操作的环节，请刷新后查看",
+    "RectificationItem": "整改事项已不在可执行此操作的环节（或考评项目已归档），请刷新后查看",
+}
 
 
 def require(user: User, action: str, obj: Any) -> None:
@@ -360,7 +401,19 @@ def _facts(
             "self_assessment_missing": (
                 missing_self_scores(plan) if plan.state == S.SELF_ASSESSMENT else []
             ),
+            "open_rectification_items": (_open_items(plan) if plan.state == S.RECTIFICATION else 0),
         }
+    )
+
+
+def _open_items(plan: Plan) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(RectificationItem.id)).where(
+                RectificationItem.plan_id == plan.id, RectificationItem.state != R.CLOSED
+            )
+        )
+        or 0
     )
 
 

@@ -77,6 +77,9 @@ class Transition:
     # Calendar-driven: opened on a date (by the scheduler, or by the office in bulk), so it is
     # nobody's pending duty in inbox and reminders, and the system may fire it.
     scheduled: bool = False
+    # Fired by the system as the consequence of another object's change (the last
+    # rectification item closing closes the plan): nobody's duty, and no person's button.
+    automatic: bool = False
 
 
 class Workflow:
@@ -135,7 +138,7 @@ class Workflow:
         order = {s: i for i, s in enumerate(self.states)}
         roles: set[str] = set()
         for t in self.transitions:
-            if t.scheduled or t.source != state:
+            if t.scheduled or t.automatic or t.source != state:
                 continue
             if t.dest is None or order[t.dest] > order[state]:
                 roles |= self.roles_for(t.action, state)
@@ -144,6 +147,10 @@ class Workflow:
     def is_scheduled(self, action: str) -> bool:
         """Whether the calendar may fire this action as the system."""
         return any(t.scheduled for t in self.transitions if t.action == action)
+
+    def is_automatic(self, action: str) -> bool:
+        """Whether the system fires this action when its guards come true."""
+        return any(t.automatic for t in self.transitions if t.action == action)
 
     def is_offered(self, action: str, state: str, ctx: GuardContext) -> bool:
         """Whether the action can be fired now, judged by the stored facts alone."""

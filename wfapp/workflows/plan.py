@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "delegate": "转办",
     "open_self_assessment": "启动自评",
     "submit_self_assessment": "提交自评",
+    "finish_rectification": "整改完成归档",
 }
 
 # Actions that need a comment to mean anything.
@@ -96,6 +97,10 @@ def _self_assessment_complete(ctx: GuardContext) -> bool:
     return not ctx["self_assessment_missing"]
 
 
+def _all_items_closed(ctx: GuardContext) -> bool:
+    return ctx["open_rectification_items"] == 0
+
+
 TABLE_VALID = Guard("table_is_valid", "考评表未通过校验，请先修正", _table_valid, "input")
 HAS_PEERS = Guard("has_peer_reviewers", "尚未分配同组互审单位，请联系绩效办", _has_peers)
 NO_REVIEWER_ACTED = Guard("no_reviewer_acted", "已有互审单位签署意见，不能撤回", _no_reviewer_acted)
@@ -116,6 +121,10 @@ SELF_ASSESSMENT_COMPLETE = Guard(
     "每个末级指标都须填写自评得分和说明后才能提交",
     _self_assessment_complete,
     "input",
+)
+
+ALL_ITEMS_CLOSED = Guard(
+    "all_rectification_items_closed", "尚有未销号的整改事项", _all_items_closed
 )
 
 REVIEW_STAGES = {
@@ -148,6 +157,14 @@ TRANSITIONS = [
         (SELF_ASSESSMENT_COMPLETE,),
     ),
     # The ways out of central evaluation (scoring, results) come with the scoring feature.
+    # The plan closes by itself in the transaction that closes its last rectification item.
+    Transition(
+        "finish_rectification",
+        S.RECTIFICATION,
+        S.CLOSED,
+        (ALL_ITEMS_CLOSED,),
+        automatic=True,
+    ),
 ]
 
 WHO = {
