@@ -50,6 +50,9 @@ from wfapp.workflows.rectification import UNIT_STATES
 log = logging.getLogger(__name__)
 
 RULES = ("before", "overdue", "escalate")
+# In 整改 the duty lies in the items, each reminded against its own due date; the stage's
+# date in the calendar is their default due date, not a deadline of the plan.
+ITEM_DUTY_STAGES = frozenset({S.RECTIFICATION})
 RULE_LABELS = {"before": "截止前提醒", "overdue": "逾期提醒", "escalate": "逾期督办"}
 
 
@@ -175,7 +178,7 @@ def arm(plan: Plan, now: datetime | None = None) -> list[Reminder]:
         .values(status=ReminderStatus.CANCELLED)
         .execution_options(synchronize_session="fetch")
     )
-    if plan.program.calendar_entry(plan.state) is None:
+    if plan.program.calendar_entry(plan.state) is None or plan.state in ITEM_DUTY_STAGES:
         return []
     existing = {
         r.rule: r
@@ -301,6 +304,7 @@ def reconcile(now: datetime | None = None) -> int:
         and_(StageDeadline.program_id == Plan.program_id, StageDeadline.stage == Plan.state),
     )
     missing = missing.where(
+        Plan.state.not_in(ITEM_DUTY_STAGES),
         ~exists().where(
             Reminder.plan_id == Plan.id,
             Reminder.item_id.is_(None),
