@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from wfapp.api import openapi_year
+from wfapp.api import openapi_rectification, openapi_year
 from wfapp.api.schemas import (
     ActionRequest,
     CalendarDayIn,
@@ -57,6 +57,7 @@ def document() -> dict[str, Any]:
         ReminderPolicyIn,
         ExtensionIn,
         *openapi_year.BODIES,
+        *openapi_rectification.BODIES,
     ):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
@@ -265,9 +266,9 @@ def document() -> dict[str, Any]:
     }
     schemas.update(_reminder_schemas())
     paths.update(_reminder_paths())
-    paths.update(
-        openapi_year.paths({"ref": _ref, "json": _json, "errors": _errors, "secured": SECURED})
-    )
+    helpers = {"ref": _ref, "json": _json, "errors": _errors, "secured": SECURED}
+    paths.update(openapi_year.paths(helpers))
+    paths.update(openapi_rectification.paths(helpers))
     return {
         "openapi": "3.1.0",
         "info": {"title": "wfapp API", "version": "1"},

@@ -310,7 +310,7 @@ def reconcile(now: datetime | None = None) -> int:
             Reminder.item_id.is_(None),
             Reminder.stage == Plan.state,
             Reminder.round == Plan.round,
-        )
+        ),
     )
     ids = list(db.session.scalars(missing.order_by(Plan.id)))
     for plan_id in ids:
