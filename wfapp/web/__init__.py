@@ -14,6 +14,7 @@ from wfapp.services.errors import ServiceError
 from wfapp.services.layout import fmt_points
 from wfapp.timeutil import fmt_local
 from wfapp.workflows.plan import ACTION_LABELS, STATE_LABELS
+from wfapp.workflows.rectification import EVENT_LABELS as RECTIFICATION_EVENT_LABELS
 
 ERROR_TITLES = {
     400: "请求无效",
@@ -41,6 +42,7 @@ EVENT_LABELS = {
     **ACTION_LABELS,
     "edit_indicators": "修改考评表",
     "assign_peers": "调整互审单位",
+    **RECTIFICATION_EVENT_LABELS,
 }
 
 
@@ -60,6 +62,7 @@ def init_app(app: Flask) -> None:
         plans,
         portal,
         progress,
+        rectification,
         security,
         self_assessment,
         year,
@@ -84,6 +87,7 @@ def init_app(app: Flask) -> None:
         self_assessment,
         evaluation,
         external,
+        rectification,
     ):
         app.register_blueprint(module.bp)
 

@@ -16,6 +16,7 @@ from wfapp.permissions import (
     REPORT_PROGRESS,
     VIEW_CHANGE_REQUESTS,
     VIEW_EXTERNAL,
+    VIEW_ITEMS,
     VIEW_SELF_ASSESSMENT,
     VIEW_SHEETS,
     authorize,
@@ -30,6 +31,8 @@ from wfapp.web.year_forms import ActionForm, TokenForm
 from wfapp.workflows.change_request import CHANGE_REQUEST_WORKFLOW
 from wfapp.workflows.evaluation_sheet import SHEET_WORKFLOW
 from wfapp.workflows.plan import PLAN_WORKFLOW, STATE_LABELS
+from wfapp.workflows.rectification import EVENT_LABELS as RECTIFICATION_EVENT_LABELS
+from wfapp.workflows.rectification import RECTIFICATION_WORKFLOW
 
 bp = Blueprint("year", __name__)
 
@@ -56,6 +59,7 @@ EVENT_LABELS = {
     "record_deduction": "录入察访核验扣分",
     "correct_external": "更正外部评价记录",
     "cancel_external": "撤销外部评价记录",
+    **RECTIFICATION_EVENT_LABELS,
 }
 
 
@@ -68,6 +72,7 @@ def _local_time(value) -> str:
 _OBJECT_STATE_LABELS = {
     "evaluation_sheet": SHEET_WORKFLOW.state_labels,
     "change_request": CHANGE_REQUEST_WORKFLOW.state_labels,
+    "rectification_item": RECTIFICATION_WORKFLOW.state_labels,
 }
 
 
@@ -133,6 +138,7 @@ def _hub(plan_id: int, *, form: ActionForm | None = None, errors=None, status: i
         "my_sheet": "evaluator" in relations(user, plan),
         "sheets": authorize(user, VIEW_SHEETS, plan),
         "external": authorize(user, VIEW_EXTERNAL, plan),
+        "rectification": authorize(user, VIEW_ITEMS, plan),
     }
     page = render_template(
         "year/plan.html",

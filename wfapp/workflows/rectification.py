@@ -37,6 +37,16 @@ ACTION_LABELS = {
     "close": "销号",
 }
 
+# How the audit trail names the item's events (in the item's and the plan's history).
+EVENT_LABELS = {
+    **{f"{a}_item": f"整改事项：{label}" for a, label in ACTION_LABELS.items()},
+    "create_item": "登记整改事项",
+    "create_from_finding": "由考评发现生成整改事项",
+    "carry_item": "上年度整改事项转入",
+    "edit_item": "修改整改事项",
+    "attach_item_evidence": "上传整改佐证材料",
+}
+
 # Not yet closed: what carry-over copies and what the record counts as still open.
 OPEN_STATES = frozenset({R.OPEN, R.IN_PROGRESS, R.SUBMITTED, R.VERIFIED})
 # The unit's turn: reminders run while the item sits here.
