@@ -14,7 +14,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from wfapp.config import load_config
     from wfapp.database import setup_engine_events
     from wfapp.extensions import csrf, db, login_manager, migrate
-    from wfapp.services import notices, reminders
+    from wfapp.services import notices, rectification, reminders
 
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     reminders.init_app(app)  # arm and cancel reminders on plan_changed
     notices.init_app(app)  # tell people what an action means for them
+    rectification.init_app(app)  # findings become items when a plan enters 整改
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)

@@ -5,7 +5,7 @@ reviewer assigned to it, its leader, the program's office, an evaluator assigned
 The workflows say which relations may fire which action in which state, PLAN_RULES does the
 same for plan actions that are not transitions; this module combines them with visibility
 and delegation. Every entry point asks `authorize(user, action, obj)` for a plan, a change
-request, an evaluation sheet or an evidence file.
+request, an evaluation sheet, an evidence file, a rectification item or a program.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from wfapp.models import (
     ExternalKind,
     Plan,
     Program,
+    RectificationItem,
     Role,
     User,
 )
@@ -34,6 +35,7 @@ from wfapp.workflows.change_request import CHANGE_REQUEST_WORKFLOW
 from wfapp.workflows.engine import Workflow
 from wfapp.workflows.evaluation_sheet import SHEET_WORKFLOW
 from wfapp.workflows.plan import PLAN_WORKFLOW, PUBLIC_STATES, REVIEW_STAGES, S
+from wfapp.workflows.rectification import OPEN_STATES, RECTIFICATION_WORKFLOW, UNIT_STATES
 
 
 class Decision(Enum):
@@ -78,6 +80,12 @@ UPLOAD_SCHEME = "upload_scheme"
 # wfapp.services.results.unit_result).
 ENTER_FLAGS = "enter_flags"
 VIEW_RESULT = "view_result"
+CLOSE_PROGRAM = "close_program"  # 归档: open rectification items go on to the next program
+# Rectification (整改).
+VIEW_ITEMS = "view_rectification"  # a plan's rectification items
+ADD_ITEM = "add_rectification_item"  # the office records a finding by hand
+EDIT_ITEM = "edit_rectification_item"  # the unit: owners, measures, result, evidence
+EDIT_ITEM_TERMS = "edit_rectification_terms"  # the office: the finding and the due date
 RECORD_EXTERNAL = {
     ExternalKind.PUBLIC_SCORE: "record_public_score",
     ExternalKind.BONUS: "record_bonus",
@@ -122,6 +130,16 @@ PLAN_RULES: dict[str, dict[str, frozenset[str]]] = {
     RECORD_EXTERNAL[ExternalKind.DEDUCTION]: _rule({"inspector"}, YEAR_STATES),
     ENTER_FLAGS: _rule({"office"}, AFTER_SUBMISSION),
     VIEW_RESULT: _rule(UNIT | {"leader", "office"}, SCORED),
+    # Items are the unit's, its leader's and the office's business, not the public's; an
+    # item carried into next year's plan is seen there whatever that plan's stage.
+    VIEW_ITEMS: _rule(UNIT | {"leader", "office"}, ALL_STATES),
+    ADD_ITEM: _rule({"office"}, {S.RECTIFICATION}),
+}
+
+# Rectification item actions that are not transitions: item state → relational roles.
+ITEM_RULES: dict[str, dict[str, frozenset[str]]] = {
+    EDIT_ITEM: _rule(UNIT, UNIT_STATES),
+    EDIT_ITEM_TERMS: _rule({"office"}, OPEN_STATES),
 }
 
 
@@ -202,6 +220,8 @@ def decide(user: User | None, action: str, obj: Any) -> Decision:
         return _decide_evidence(user, action, obj)
     if isinstance(obj, Program):
         return decide_program(user, action, obj)
+    if isinstance(obj, RectificationItem):
+        return _decide_item(user, action, obj)
     raise TypeError(f"no authorization rule for {type(obj).__name__}")
 
 
@@ -297,9 +317,32 @@ def decide_program(user: User | None, action: str, program: Program) -> Decision
     return Decision.FORBIDDEN
 
 
+def _decide_item(user: User | None, action: str, item: RectificationItem) -> Decision:
+    """Seen by whoever sees the plan's items; the unit works on it, the office judges it;
+    nothing changes once its program is closed (归档)."""
+    plan = item.plan
+    if _decide_plan(user, VIEW_ITEMS, plan) is not Decision.ALLOWED:
+        return Decision.NOT_VISIBLE
+    if action == VIEW:
+        return Decision.ALLOWED
+    rels = relations(user, plan)
+    if action in ITEM_RULES:
+        rule = ITEM_RULES[action]
+        decision = _judge(rels, rule.get(item.state, frozenset()), rule.values())
+    else:
+        decision = _judge_workflow(RECTIFICATION_WORKFLOW, rels, action, item.state)
+    if decision is Decision.ALLOWED and item.program.closed_at is not None:
+        return Decision.WRONG_STATE
+    return decision
+
+
 def _decide_evidence(user: User | None, action: str, evidence: EvidenceFile) -> Decision:
     """A file is seen by whoever may see what it proves; it is never changed, only added."""
-    needed = VIEW if evidence.scope == EvidenceScope.PLAN else VIEW_EXTERNAL
+    needed = {
+        EvidenceScope.PLAN: VIEW,
+        EvidenceScope.EXTERNAL: VIEW_EXTERNAL,
+        EvidenceScope.RECTIFICATION: VIEW_ITEMS,
+    }[EvidenceScope(evidence.scope)]
     plan = db.session.get(Plan, evidence.plan_id)
     if plan is None or _decide_plan(user, needed, plan) is not Decision.ALLOWED:
         return Decision.NOT_VISIBLE

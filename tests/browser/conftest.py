@@ -23,7 +23,6 @@ from wfapp.database import db
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 PASSWORD = "wfapp-demo"
-_LIVE: dict[str, object] = {}
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -42,11 +41,11 @@ def _database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:
+def live_app(tmp_path_factory) -> Iterator:
+    """The live server's app, on its own database seeded with the demo; tests may prepare
+    data in it through the service layer (inside `with live_app.app_context():`)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium to run the browser tests")
-    from werkzeug.serving import make_server
-
     from wfapp.services.demo import load_demo
 
     app = create_app(
@@ -55,6 +54,7 @@ def live_server(tmp_path_factory) -> Iterator[str]:
             "SECRET_KEY": "browser-test-secret",
             "DEMO": True,
             "TESTING": False,
+            "EVIDENCE_DIR": str(tmp_path_factory.mktemp("live-evidence")),
         }
     )
     with app.app_context():
@@ -62,21 +62,21 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         db.create_all()
         load_demo()
         db.session.remove()
-    _LIVE["app"] = app
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    yield app
     with app.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def live_app(live_server):
-    """The live server's app, for setting up a scene through the services."""
-    return _LIVE["app"]
+def live_server(live_app) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")

@@ -20,16 +20,16 @@ PDF = (
 )
 
 
-def _publish_unit_4(app) -> tuple[int, list[tuple[str, Decimal]]]:
-    """Unit 4's plan through the approval chain (the pages of that are tested elsewhere)."""
+def _publish_unit_3(app) -> tuple[int, list[tuple[str, Decimal]]]:
+    """Unit 3's plan through the approval chain (the pages of that are tested elsewhere)."""
     with app.app_context():
-        unit = db.session.query(Unit).filter_by(short_name="市住建局").one()
+        unit = db.session.query(Unit).filter_by(short_name="市国资委").one()
         plan = db.session.query(Plan).filter_by(unit_id=unit.id).one()
         user = lambda name: db.session.query(User).filter_by(username=name).one()  # noqa: E731
         for name, action in [
-            ("u4-liaison", "submit"),
+            ("u3-liaison", "submit"),
+            ("u4-liaison", "peer_approve"),
             ("u1-liaison", "peer_approve"),
-            ("u2-liaison", "peer_approve"),
             ("leader1", "leader_approve"),
             ("office", "office_approve"),
         ]:
@@ -40,19 +40,19 @@ def _publish_unit_4(app) -> tuple[int, list[tuple[str, Decimal]]]:
 
 
 def test_progress_self_assessment_and_a_signed_sheet(session_factory, live_app, tmp_path):
-    plan_id, leaves = _publish_unit_4(live_app)
+    plan_id, leaves = _publish_unit_3(live_app)
     evidence = tmp_path / "三季度进展情况.pdf"
     evidence.write_bytes(PDF)
     s = session_factory("year")
 
     # 1. The liaison reports Q3 progress on the first leaf, with a PDF.
-    s.login("u4-liaison")
+    s.login("u3-liaison")
     s.goto(f"/plans/{plan_id}/progress")
     form = s.page.locator("#form-progress")
     form.locator('[name="indicator"]').select_option(leaves[0][0])
     form.locator('[name="period"]').select_option("Q3")
     form.locator('[name="status"]').select_option("on_track")
-    form.locator('[name="text"]').fill("已完成老旧小区改造45个，其余15个已开工。")
+    form.locator('[name="text"]').fill("市属国企营业收入同比增长9.2%，超过年度目标。")
     form.locator('[name="file"]').set_input_files(str(evidence))
     s.page.click("#do-report")
     s.page.wait_for_load_state()
@@ -72,7 +72,7 @@ def test_progress_self_assessment_and_a_signed_sheet(session_factory, live_app, 
     s.logout()
 
     # 3. The unit fills every leaf, saves a draft, then submits.
-    s.login("u4-liaison")
+    s.login("u3-liaison")
     s.goto(f"/plans/{plan_id}/self-assessment")
     for code, weight in leaves:
         s.page.fill(f"#score-{code}", str(weight - Decimal("0.5")))
@@ -107,7 +107,7 @@ def test_progress_self_assessment_and_a_signed_sheet(session_factory, live_app, 
     s.goto(f"/plans/{plan_id}/sheet")
     for code, weight in leaves:
         s.page.fill(f"#score-{code}", str(weight - 1))
-    s.page.fill(f"#comment-{leaves[0][0]}", "改造进度滞后于计划")
+    s.page.fill(f"#comment-{leaves[0][0]}", "投资计划完成率偏低")
     s.page.check(f"#finding-{leaves[0][0]}")
     s.page.click("#do-save-sheet")
     s.page.wait_for_load_state()

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.factories import make_plan
+from tests.rectification.helpers import make_item
 from tests.web.conftest import text
 from wfapp.services import plans
 
@@ -25,6 +26,7 @@ def _urls(app, world, published) -> list[str]:
         "evidence_id": 1,
         "request_id": 1,
         "sheet_id": 1,
+        "item_id": 1,  # unit D's rectification item, made below
         "token": "no-such-feed",
     }
     urls = []
@@ -48,6 +50,7 @@ def test_no_page_refers_to_an_external_url(app, world, browser, username):
     plans.fire(world.a_liaison, world.plan.id, "submit")
     plans.fire(world.b_liaison, world.plan.id, "return", comment="请补充")  # a diff exists now
     published = make_plan(world.program, world.group, world.units["D"], state="published")
+    make_item(published, finding="台账不全")
     browser.login(world.users[username] if username else None)
     seen = 0
     for url in _urls(app, world, published):

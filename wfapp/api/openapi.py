@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from wfapp.api import openapi_results, openapi_year
+from wfapp.api import openapi_rectification, openapi_results, openapi_year
 from wfapp.api.schemas import (
     ActionRequest,
     CalendarDayIn,
@@ -58,6 +58,7 @@ def document() -> dict[str, Any]:
         ExtensionIn,
         *openapi_year.BODIES,
         *openapi_results.BODIES,
+        *openapi_rectification.BODIES,
     ):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
@@ -269,6 +270,7 @@ def document() -> dict[str, Any]:
     ctx = {"ref": _ref, "json": _json, "errors": _errors, "secured": SECURED}
     paths.update(openapi_year.paths(ctx))
     paths.update(openapi_results.paths(ctx))
+    paths.update(openapi_rectification.paths(ctx))
     return {
         "openapi": "3.1.0",
         "info": {"title": "wfapp API", "version": "1"},

@@ -30,6 +30,7 @@ from wfapp.models.outbox import (
 )
 from wfapp.models.plan import Category, Indicator, Plan, PlanRevision
 from wfapp.models.progress import Period, ProgressReport, ProgressStatus
+from wfapp.models.rectification import RectificationItem, SourceKind
 from wfapp.models.results import (
     FlagKind,
     ProgramScheme,
@@ -73,6 +74,7 @@ __all__ = [
     "ProgramScheme",
     "ProgressReport",
     "ProgressStatus",
+    "RectificationItem",
     "Reminder",
     "ReminderPolicy",
     "ReminderStatus",
@@ -83,6 +85,7 @@ __all__ = [
     "SchedulerLease",
     "SelfScore",
     "SheetItem",
+    "SourceKind",
     "StageDeadline",
     "TableVersion",
     "Unit",

@@ -16,6 +16,7 @@ from wfapp.timeutil import UTCDateTime, utcnow
 class EvidenceScope(StrEnum):
     PLAN = "plan"  # progress and self-assessment: seen by whoever may see the plan
     EXTERNAL = "external"  # bonus and deduction records: seen by whoever may see those
+    RECTIFICATION = "rectification"  # proof of a rectification: seen by whoever sees the items
 
 
 class EvidenceFile(db.Model):

@@ -56,6 +56,12 @@ class Program(db.Model):
     scheme: Mapped[str | None] = mapped_column(String(100))
     countersign_policy: Mapped[str] = mapped_column(String(20), default=CountersignPolicy.ALL)
     countersign_min: Mapped[int | None]
+    # 整改: an indicator whose mean signed score is below this share of its weight is a finding.
+    low_score_threshold: Mapped[Decimal] = mapped_column(
+        default=Decimal("0.6"), server_default="0.60"
+    )
+    # Closed by the office (归档): its open rectification items went on to the next program.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     groups: Mapped[list[Group]] = relationship(back_populates="program", order_by="Group.id")

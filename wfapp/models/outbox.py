@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wfapp.database import db
 from wfapp.models.org import User
 from wfapp.models.plan import Plan
+from wfapp.models.rectification import RectificationItem
 from wfapp.timeutil import UTCDateTime, utcnow
 
 
@@ -21,20 +22,33 @@ class ReminderStatus(StrEnum):
 
 
 class Reminder(db.Model):
-    """One rule armed for one plan in one stage and round.
+    """One rule armed for one plan in one stage and round, or for one rectification item.
 
     Written in the same transaction as the state change that enters the stage; the scan
     picks rows whose next_at has come, sends the newest occurrence and moves next_at on.
+    A plan's rows have no item_id (one per plan, stage, round and rule); an item's rows carry
+    it (one per item and rule) and the stage ITEM_STAGE.
     """
 
     __tablename__ = "reminder"
     __table_args__ = (
-        UniqueConstraint("plan_id", "stage", "round", "rule"),
+        Index(
+            "uq_reminder_plan_stage",
+            "plan_id",
+            "stage",
+            "round",
+            "rule",
+            unique=True,
+            sqlite_where=text("item_id IS NULL"),
+            postgresql_where=text("item_id IS NULL"),
+        ),
+        UniqueConstraint("item_id", "rule"),
         Index("ix_reminder_due", "status", "next_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("rectification_item.id"))
     stage: Mapped[str] = mapped_column(String(40))
     round: Mapped[int]
     rule: Mapped[str] = mapped_column(String(20))  # before / overdue / escalate
@@ -44,6 +58,11 @@ class Reminder(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     plan: Mapped[Plan] = relationship()
+    item: Mapped[RectificationItem | None] = relationship()
+
+
+# The stage an item's reminders carry: its rules are those of the plan stage 整改.
+ITEM_STAGE = "rectification_item"
 
 
 class OutboxStatus(StrEnum):

@@ -13,3 +13,7 @@ plan_changed = _signals.signal("plan-changed")
 
 # sender: the EvaluationSheet; kwargs: actor, action (sign / reopen), from_state, to_state
 sheet_changed = _signals.signal("sheet-changed")
+
+# sender: the RectificationItem; kwargs: actor, action (create / start / submit / reject /
+# verify / close / edit / carry), from_state, to_state, comment
+item_changed = _signals.signal("rectification-item-changed")

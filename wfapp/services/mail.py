@@ -38,7 +38,12 @@ LIST_LIMIT = 500
 
 
 def plan_link(plan_id: int) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + plan_path(plan_id)
+    return absolute(plan_path(plan_id))
+
+
+def absolute(path: str) -> str:
+    """A page's address as links in e-mail need it."""
+    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def message_id(dedupe_key: str) -> str:

@@ -9,9 +9,9 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from wfapp.database import db
-from wfapp.models import Delegation, Notice, Plan, Role, RoleGrant, User
+from wfapp.models import Delegation, Notice, Plan, RectificationItem, Role, RoleGrant, User
 from wfapp.services.errors import NotFound
-from wfapp.services.events import plan_changed
+from wfapp.services.events import item_changed, plan_changed
 from wfapp.services.plans import pending_actors
 from wfapp.services.uow import transaction
 from wfapp.timeutil import utcnow
@@ -22,11 +22,17 @@ PAGE_SIZE = 100
 
 def init_app(app: Flask) -> None:
     plan_changed.connect(_on_plan_changed)
+    item_changed.connect(_on_item_changed)
 
 
 def plan_path(plan_id: int) -> str:
     """Where a notice or a message about a plan links to (the plan page)."""
     return f"/plans/{plan_id}"
+
+
+def item_path(item_id: int) -> str:
+    """Where a notice or a message about a rectification item links to."""
+    return f"/rectification-items/{item_id}"
 
 
 def notify(
@@ -37,8 +43,10 @@ def notify(
     body: str = "",
     *,
     dedupe_key: str | None = None,
+    link: str | None = None,
 ) -> Notice | None:
-    """Add a notice in the caller's transaction; None when one with this key exists."""
+    """Add a notice in the caller's transaction; None when one with this key exists.
+    It links to `link`, or to the plan."""
     if dedupe_key is not None and db.session.scalar(
         select(Notice.id).where(Notice.dedupe_key == dedupe_key)
     ):
@@ -49,7 +57,7 @@ def notify(
         kind=kind,
         title=title[:300],
         body=body,
-        link=plan_path(plan.id) if plan else None,
+        link=link or (plan_path(plan.id) if plan else None),
         dedupe_key=dedupe_key,
     )
     db.session.add(notice)
@@ -84,13 +92,60 @@ def _on_plan_changed(
     _tell(waiting, told, plan, "awaits", f"待您办理（{label}）：{plan.title}")
 
 
+def _on_item_changed(
+    item: RectificationItem, *, actor: User | None, action: str, to_state: str | None, **kw
+) -> None:
+    """A new item and a rejection are news for the unit; a submission for the office."""
+    told: set[int] = {actor.id} if actor else set()
+    link = item_path(item.id)
+    title = f"整改事项 #{item.id}（{item.unit.short_name}）"
+    if action in ("create_from_finding", "create_item", "carry_item"):
+        verb = "转入本年度" if action == "carry_item" else "待整改"
+        _tell(
+            unit_people(item.plan), told, item.plan, "awaits", f"{title}{verb}", item.finding, link
+        )
+    elif action == "reject":
+        reason = (kw.get("comment") or "").strip()
+        body = f"退回理由：{reason}" if reason else ""
+        _tell(
+            unit_people(item.plan),
+            told,
+            item.plan,
+            "returned",
+            f"{title}被退回重新整改",
+            body,
+            link,
+        )
+    elif action == "submit":
+        office = list(
+            db.session.scalars(
+                select(User)
+                .join(RoleGrant)
+                .where(
+                    RoleGrant.role == Role.OFFICE,
+                    RoleGrant.program_id == item.program_id,
+                    User.active.is_(True),
+                )
+                .distinct()
+                .order_by(User.username)
+            )
+        )
+        _tell(office, told, item.plan, "awaits", f"待您核验：{title}", item.result_statement, link)
+
+
 def _tell(
-    users: list[User], told: set[int], plan: Plan, kind: str, title: str, body: str = ""
+    users: list[User],
+    told: set[int],
+    plan: Plan,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str | None = None,
 ) -> None:
     for user in users:
         if user.id not in told:
             told.add(user.id)
-            notify(user, plan, kind, title, body)
+            notify(user, plan, kind, title, body, link=link)
 
 
 def unit_people(plan: Plan) -> list[User]:

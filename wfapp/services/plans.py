@@ -17,6 +17,7 @@ from wfapp.models import (
     PeerSignoff,
     Plan,
     PlanRevision,
+    RectificationItem,
     Role,
     RoleGrant,
     User,
@@ -31,6 +32,7 @@ from wfapp.services.uow import lock_plan, transaction
 from wfapp.timeutil import utcnow
 from wfapp.workflows import GuardContext, GuardFailed, InvalidAction
 from wfapp.workflows.plan import PLAN_WORKFLOW, PUBLIC_STATES, S
+from wfapp.workflows.rectification import R
 
 MAX_COMMENT = 2000
 
@@ -241,6 +243,17 @@ def fire(
     return plan
 
 
+def fire_automatic(plan: Plan, action: str, comment: str) -> bool:
+    """Inside the caller's transaction, with the plan locked: fire an automatic action as the
+    system if its guards hold now (e.g. the last rectification item closed). Whether it fired."""
+    if not PLAN_WORKFLOW.is_automatic(action):
+        raise Forbidden("此操作不能由系统自动执行")
+    if not PLAN_WORKFLOW.is_offered(action, plan.state, _facts(None, plan)):
+        return False
+    apply(None, plan, action, comment=comment)
+    return True
+
+
 def apply(
     user: User | None,
     plan: Plan,
@@ -332,8 +345,16 @@ def apply(
 # --- helpers ------------------------------------------------------------------------------
 
 
-_NOT_FOUND = {"Plan": "未找到该方案", "ChangeRequest": "未找到该变更申请"}
-_WRONG_STATE = {"EvaluationSheet": "评分表或方案已不在可执行此操作的环节，请刷新后查看"}
+_NOT_FOUND = {
+    "Plan": "未找到该方案",
+    "ChangeRequest": "未找到该变更申请",
+    "RectificationItem": "未找到该整改事项",
+    "Program": "未找到该考评项目",
+}
+_WRONG_STATE = {
+    "EvaluationSheet": "评分表或方案已不在可执行此操作的环节，请刷新后查看",
+    "RectificationItem": "整改事项已不在可执行此操作的环节（或考评项目已归档），请刷新后查看",
+}
 
 
 def require(user: User, action: str, obj: Any) -> None:
@@ -391,6 +412,7 @@ def _facts(
                 missing_self_scores(plan) if plan.state == S.SELF_ASSESSMENT else []
             ),
             "has_findings": plan.state == S.CENTRAL_EVALUATION and _has_findings(plan),
+            "open_rectification_items": (_open_items(plan) if plan.state == S.RECTIFICATION else 0),
         }
     )
 
@@ -400,6 +422,17 @@ def _has_findings(plan: Plan) -> bool:
     from wfapp.services.findings import has_findings
 
     return has_findings(plan)
+
+
+def _open_items(plan: Plan) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(RectificationItem.id)).where(
+                RectificationItem.plan_id == plan.id, RectificationItem.state != R.CLOSED
+            )
+        )
+        or 0
+    )
 
 
 def _guard_field(name: str) -> str:

@@ -8,6 +8,10 @@ Each stage with a due date gets three rules per (plan, stage, round):
 Rows are written by the plan_changed subscriber inside the action's transaction; the scan
 writes one outbox message and one notice per recipient and occurrence, keyed so that a
 second scan of the same instant writes nothing.
+
+A rectification item (整改事项) is reminded the same way while it is the unit's turn (open,
+in progress) against its own due date, with the rules of the plan stage 整改: before, to the
+unit's liaison; overdue, to the liaison and the head; escalate, to the leader and the office.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from wfapp.database import db
 from wfapp.models import (
     Plan,
+    RectificationItem,
     Reminder,
     ReminderPolicy,
     ReminderStatus,
@@ -31,23 +36,29 @@ from wfapp.models import (
     StageDeadline,
     User,
 )
+from wfapp.models.outbox import ITEM_STAGE
 from wfapp.services import mail, notices
 from wfapp.services.deadlines import day_overrides, days_left, due_date
-from wfapp.services.events import plan_changed
+from wfapp.services.events import item_changed, plan_changed
 from wfapp.services.plans import pending_actors
 from wfapp.services.uow import transaction
 from wfapp.services.workdays import CalendarNotCovered, Overrides, add_working_days
 from wfapp.timeutil import SHANGHAI, local, utcnow
-from wfapp.workflows.plan import STATE_LABELS
+from wfapp.workflows.plan import STATE_LABELS, S
+from wfapp.workflows.rectification import UNIT_STATES
 
 log = logging.getLogger(__name__)
 
 RULES = ("before", "overdue", "escalate")
+# In 整改 the duty lies in the items, each reminded against its own due date; the stage's
+# date in the calendar is their default due date, not a deadline of the plan.
+ITEM_DUTY_STAGES = frozenset({S.RECTIFICATION})
 RULE_LABELS = {"before": "截止前提醒", "overdue": "逾期提醒", "escalate": "逾期督办"}
 
 
 def init_app(app: Flask) -> None:
     plan_changed.connect(_on_plan_changed)
+    item_changed.connect(_on_item_changed)
 
 
 # --- policy: when and whom --------------------------------------------------------------
@@ -160,19 +171,21 @@ def arm(plan: Plan, now: datetime | None = None) -> list[Reminder]:
         update(Reminder)
         .where(
             Reminder.plan_id == plan.id,
+            Reminder.item_id.is_(None),
             Reminder.status != ReminderStatus.CANCELLED,
             or_(Reminder.stage != plan.state, Reminder.round != plan.round),
         )
         .values(status=ReminderStatus.CANCELLED)
         .execution_options(synchronize_session="fetch")
     )
-    if plan.program.calendar_entry(plan.state) is None:
+    if plan.program.calendar_entry(plan.state) is None or plan.state in ITEM_DUTY_STAGES:
         return []
     existing = {
         r.rule: r
         for r in db.session.scalars(
             select(Reminder).where(
                 Reminder.plan_id == plan.id,
+                Reminder.item_id.is_(None),
                 Reminder.stage == plan.state,
                 Reminder.round == plan.round,
             )
@@ -190,12 +203,51 @@ def arm(plan: Plan, now: datetime | None = None) -> list[Reminder]:
     return armed
 
 
+def _on_item_changed(item: RectificationItem, **_) -> None:
+    arm_item(item)
+
+
+def arm_item(item: RectificationItem, now: datetime | None = None) -> list[Reminder]:
+    """Arm an item's rules while it is the unit's turn (re-arming after a rejection keeps
+    the occurrences already sent); cancel them once it is submitted, closed or archived."""
+    rows = {
+        r.rule: r for r in db.session.scalars(select(Reminder).where(Reminder.item_id == item.id))
+    }
+    if item.state not in UNIT_STATES or item.program.closed_at is not None:
+        for reminder in rows.values():
+            reminder.status, reminder.next_at = ReminderStatus.CANCELLED, None
+        return []
+    armed = []
+    for rule in RULES:
+        reminder = rows.get(rule)
+        if reminder is None:
+            reminder = Reminder(
+                plan_id=item.plan_id, item_id=item.id, stage=ITEM_STAGE, round=1, rule=rule
+            )
+            reminder.plan, reminder.item = item.plan, item
+            db.session.add(reminder)
+        schedule(reminder, now)
+        armed.append(reminder)
+    return armed
+
+
+def _rules_stage(reminder: Reminder) -> str:
+    """The stage whose reminder policy applies: an item follows the plan stage 整改."""
+    return S.RECTIFICATION if reminder.item_id is not None else reminder.stage
+
+
+def _due(reminder: Reminder) -> date | None:
+    if reminder.item is not None:
+        return reminder.item.due_date
+    return due_date(reminder.plan, reminder.stage)
+
+
 def schedule(reminder: Reminder, now: datetime | None = None) -> None:
     """Set next_at from the current due date and rules, after the last occurrence handled."""
     plan = reminder.plan
-    policy = policy_for(plan.program_id, reminder.stage)
+    policy = policy_for(plan.program_id, _rules_stage(reminder))
     try:
-        due = due_date(plan, reminder.stage)
+        due = _due(reminder)
         following = None
         if due is not None and policy.enabled:
             for day in rule_days(reminder.rule, policy, due, day_overrides(plan.program_id)):
@@ -213,20 +265,32 @@ def schedule(reminder: Reminder, now: datetime | None = None) -> None:
 def reschedule(*, program_id: int | None = None, plan_id: int | None = None) -> int:
     """After a calendar change: recompute the live reminders of a program's or a plan's
     current stages (a moved due date re-opens rules that had run out)."""
+    live = Reminder.status != ReminderStatus.CANCELLED
     query = (
         select(Reminder)
         .join(Plan, Plan.id == Reminder.plan_id)
         .where(
-            Reminder.status != ReminderStatus.CANCELLED,
+            live,
+            Reminder.item_id.is_(None),
             Reminder.stage == Plan.state,
             Reminder.round == Plan.round,
         )
     )
+    # An item's reminders: closures and working days move its overdue and escalation days.
+    items = (
+        select(Reminder)
+        .join(Plan, Plan.id == Reminder.plan_id)
+        .where(live, Reminder.item_id.is_not(None))
+    )
     if program_id is not None:
         query = query.where(Plan.program_id == program_id)
+        items = items.where(Plan.program_id == program_id)
     if plan_id is not None:
         query = query.where(Plan.id == plan_id)
+        items = items.where(Plan.id == plan_id)
     rows = list(db.session.scalars(query))
+    if plan_id is None:  # a plan's own action moves no item's due date
+        rows += list(db.session.scalars(items))
     for reminder in rows:
         schedule(reminder)
     return len(rows)
@@ -240,11 +304,13 @@ def reconcile(now: datetime | None = None) -> int:
         and_(StageDeadline.program_id == Plan.program_id, StageDeadline.stage == Plan.state),
     )
     missing = missing.where(
+        Plan.state.not_in(ITEM_DUTY_STAGES),
         ~exists().where(
             Reminder.plan_id == Plan.id,
+            Reminder.item_id.is_(None),
             Reminder.stage == Plan.state,
             Reminder.round == Plan.round,
-        )
+        ),
     )
     ids = list(db.session.scalars(missing.order_by(Plan.id)))
     for plan_id in ids:
@@ -300,12 +366,16 @@ def _fire(reminder_id: int, now: datetime) -> int | None:
     reminder = db.session.get(Reminder, reminder_id)
     if reminder is None or reminder.status != ReminderStatus.PENDING:
         return None
-    plan = reminder.plan
-    if (plan.state, plan.round) != (reminder.stage, reminder.round):
+    plan, item = reminder.plan, reminder.item
+    if item is not None:
+        if item.state not in UNIT_STATES or item.program.closed_at is not None:
+            reminder.status = ReminderStatus.CANCELLED  # no longer the unit's turn
+            return None
+    elif (plan.state, plan.round) != (reminder.stage, reminder.round):
         reminder.status = ReminderStatus.CANCELLED  # left the stage without a signal
         return None
-    policy = policy_for(plan.program_id, reminder.stage)
-    due = due_date(plan, reminder.stage)
+    policy = policy_for(plan.program_id, _rules_stage(reminder))
+    due = _due(reminder)
     if due is None or not policy.enabled:
         reminder.next_at, reminder.status = None, ReminderStatus.DONE
         return None
@@ -317,7 +387,10 @@ def _fire(reminder_id: int, now: datetime) -> int | None:
     today = local(now).date()
     # A "before" reminder whose due date has passed would only contradict the overdue one.
     if newest is not None and not (reminder.rule == "before" and today > due):
-        written = _send(reminder, plan, due, newest, now, policy)
+        if item is not None:
+            written = _send_item(reminder, item, due, newest, now, policy)
+        else:
+            written = _send(reminder, plan, due, newest, now, policy)
     if newest is not None:
         reminder.last_at = newest
     reminder.next_at = following
@@ -349,19 +422,57 @@ def _send(
         }
         subject, text, html = mail.render("reminder", **context)
         if notices.notify(
-            user, plan, "reminder", subject, _short(stage_label, due, left), dedupe_key=key
+            user, plan, "reminder", subject, _short(f"{stage_label}环节", due, left), dedupe_key=key
         ):
             written += mail.enqueue(key, user, plan, subject, text, html, now=now) is not None
     return written
 
 
-def _short(stage_label: str, due: date, left: int) -> str:
+def _send_item(
+    reminder: Reminder,
+    item: RectificationItem,
+    due: date,
+    occurrence: datetime,
+    now: datetime,
+    policy: Policy,
+) -> int:
+    left = days_left(due, local(now).date()) or 0
+    occurrence_day = occurrence.astimezone(SHANGHAI).date().isoformat()
+    written = 0
+    for user in item_audience(item, reminder.rule, policy):
+        key = f"reminder:item:{item.id}:{reminder.rule}:{user.id}:{occurrence_day}"
+        context = {
+            "user": user,
+            "item": item,
+            "plan": item.plan,
+            "due": due,
+            "days_left": left,
+            "rule": reminder.rule,
+            "link": mail.absolute(notices.item_path(item.id)),
+        }
+        subject, text, html = mail.render("item_reminder", **context)
+        short = _short("整改事项", due, left)
+        if notices.notify(
+            user,
+            item.plan,
+            "reminder",
+            subject,
+            short,
+            dedupe_key=key,
+            link=notices.item_path(item.id),
+        ):
+            written += mail.enqueue(key, user, item.plan, subject, text, html, now=now) is not None
+    return written
+
+
+def _short(what: str, due: date, left: int) -> str:
+    """ "同组互审环节将于…截止" for a stage, "整改事项将于…截止" for an item."""
     due_text = f"{due.year}年{due.month}月{due.day}日"
     if left > 0:
-        return f"{stage_label}环节将于{due_text}截止，还有{left}天。"
+        return f"{what}将于{due_text}截止，还有{left}天。"
     if left == 0:
-        return f"{stage_label}环节今天（{due_text}）截止。"
-    return f"{stage_label}环节已于{due_text}截止，已逾期{-left}天，请尽快办理。"
+        return f"{what}今天（{due_text}）截止。"
+    return f"{what}已于{due_text}截止，已逾期{-left}天，请尽快办理。"
 
 
 # --- whom --------------------------------------------------------------------------------
@@ -381,6 +492,24 @@ def audience(plan: Plan, rule: str, policy: Policy) -> list[User]:
             Role.OFFICE, program_id=plan.program_id
         )
         return [u for u in _unique(above) if u not in actors]
+    return []
+
+
+def item_audience(item: RectificationItem, rule: str, policy: Policy) -> list[User]:
+    """Before the due date the unit's liaison (its head when it has none); overdue, the head
+    too; escalated, the unit's leader and the program's office."""
+    liaisons = _grant_holders(Role.LIAISON, unit_ids={item.unit_id})
+    heads = _grant_holders(Role.UNIT_HEAD, unit_ids={item.unit_id})
+    first = liaisons or heads
+    if rule == "before":
+        return first
+    if rule == "overdue":
+        return _unique(first + (heads if policy.notify_head else []))
+    if rule == "escalate":
+        return _unique(
+            _grant_holders(Role.LEADER, unit_ids={item.unit_id})
+            + _grant_holders(Role.OFFICE, program_id=item.program_id)
+        )
     return []
 
 

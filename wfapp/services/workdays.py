@@ -62,6 +62,26 @@ def add_working_days(day: date, n: int, overrides: Overrides | None = None) -> d
     raise CalendarNotCovered(current)
 
 
+def add_working_days_or_estimate(
+    day: date, n: int, overrides: Overrides | None = None
+) -> tuple[date, bool]:
+    """Like add_working_days, but where the holiday data ends (next year's 调休 schedule is
+    published only late in the year) count Monday to Friday instead; the flag says so.
+    For defaults that must not block an action, e.g. the due date of items made from
+    findings when an evaluation is closed in December."""
+    try:
+        return add_working_days(day, n, overrides), False
+    except CalendarNotCovered:
+        current, counted = day, 0
+        while counted < n:
+            current += timedelta(days=1)
+            try:
+                counted += is_working_day(current, overrides)
+            except CalendarNotCovered:
+                counted += current.weekday() < 5
+        return current, True
+
+
 def next_working_day(day: date, overrides: Overrides | None = None) -> date:
     """`day` if it is a working day, else the first working day after it."""
     return day if is_working_day(day, overrides) else add_working_days(day, 1, overrides)

@@ -14,6 +14,7 @@ from wfapp.services.errors import ServiceError
 from wfapp.services.layout import fmt_points
 from wfapp.timeutil import fmt_local
 from wfapp.workflows.plan import ACTION_LABELS, STATE_LABELS
+from wfapp.workflows.rectification import EVENT_LABELS as RECTIFICATION_EVENT_LABELS
 
 ERROR_TITLES = {
     400: "请求无效",
@@ -42,6 +43,7 @@ EVENT_LABELS = {
     "edit_indicators": "修改考评表",
     "assign_peers": "调整互审单位",
     "publish_results": "公布考评结果",
+    **RECTIFICATION_EVENT_LABELS,
 }
 
 
@@ -61,6 +63,7 @@ def init_app(app: Flask) -> None:
         plans,
         portal,
         progress,
+        rectification,
         results,
         security,
         self_assessment,
@@ -86,6 +89,7 @@ def init_app(app: Flask) -> None:
         self_assessment,
         evaluation,
         external,
+        rectification,
         results,
     ):
         app.register_blueprint(module.bp)

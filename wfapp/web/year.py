@@ -16,6 +16,7 @@ from wfapp.permissions import (
     REPORT_PROGRESS,
     VIEW_CHANGE_REQUESTS,
     VIEW_EXTERNAL,
+    VIEW_ITEMS,
     VIEW_RESULT,
     VIEW_SELF_ASSESSMENT,
     VIEW_SHEETS,
@@ -31,6 +32,8 @@ from wfapp.web.year_forms import ActionForm, TokenForm
 from wfapp.workflows.change_request import CHANGE_REQUEST_WORKFLOW
 from wfapp.workflows.evaluation_sheet import SHEET_WORKFLOW
 from wfapp.workflows.plan import PLAN_WORKFLOW, STATE_LABELS
+from wfapp.workflows.rectification import EVENT_LABELS as RECTIFICATION_EVENT_LABELS
+from wfapp.workflows.rectification import RECTIFICATION_WORKFLOW
 
 bp = Blueprint("year", __name__)
 
@@ -64,6 +67,7 @@ EVENT_LABELS = {
     "flag_veto": "录入一票否决",
     "cancel_downgrade": "撤销降档",
     "cancel_veto": "撤销一票否决",
+    **RECTIFICATION_EVENT_LABELS,
 }
 
 
@@ -76,6 +80,7 @@ def _local_time(value) -> str:
 _OBJECT_STATE_LABELS = {
     "evaluation_sheet": SHEET_WORKFLOW.state_labels,
     "change_request": CHANGE_REQUEST_WORKFLOW.state_labels,
+    "rectification_item": RECTIFICATION_WORKFLOW.state_labels,
 }
 
 
@@ -142,6 +147,7 @@ def _hub(plan_id: int, *, form: ActionForm | None = None, errors=None, status: i
         "sheets": authorize(user, VIEW_SHEETS, plan),
         "external": authorize(user, VIEW_EXTERNAL, plan),
         "result": authorize(user, VIEW_RESULT, plan),
+        "rectification": authorize(user, VIEW_ITEMS, plan),
     }
     page = render_template(
         "year/plan.html",

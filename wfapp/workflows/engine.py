@@ -80,6 +80,9 @@ class Transition:
     # Fired for a whole group at once by a service (结束考评 closes every plan of a group):
     # never offered on one plan, nobody's pending duty on one plan.
     batch: bool = False
+    # Fired by the system as the consequence of another object's change (the last
+    # rectification item closing closes the plan): nobody's duty, and no person's button.
+    automatic: bool = False
 
 
 class Workflow:
@@ -138,7 +141,7 @@ class Workflow:
         order = {s: i for i, s in enumerate(self.states)}
         roles: set[str] = set()
         for t in self.transitions:
-            if t.scheduled or t.batch or t.source != state:
+            if t.scheduled or t.batch or t.automatic or t.source != state:
                 continue
             if t.dest is None or order[t.dest] > order[state]:
                 roles |= self.roles_for(t.action, state)
@@ -151,6 +154,10 @@ class Workflow:
     def is_batch(self, action: str) -> bool:
         """Whether the action is fired for a group by a service, never on one plan alone."""
         return any(t.batch for t in self.transitions if t.action == action)
+
+    def is_automatic(self, action: str) -> bool:
+        """Whether the system fires this action when its guards come true."""
+        return any(t.automatic for t in self.transitions if t.action == action)
 
     def is_offered(self, action: str, state: str, ctx: GuardContext) -> bool:
         """Whether the action can be fired now, judged by the stored facts alone."""

@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "open_self_assessment": "启动自评",
     "submit_self_assessment": "提交自评",
     "close_evaluation": "结束考评",
+    "finish_rectification": "整改完成归档",
 }
 
 # Actions that need a comment to mean anything.
@@ -101,6 +102,10 @@ def _has_findings(ctx: GuardContext) -> bool:
     return bool(ctx["has_findings"])
 
 
+def _all_items_closed(ctx: GuardContext) -> bool:
+    return ctx["open_rectification_items"] == 0
+
+
 TABLE_VALID = Guard("table_is_valid", "考评表未通过校验，请先修正", _table_valid, "input")
 HAS_PEERS = Guard("has_peer_reviewers", "尚未分配同组互审单位，请联系绩效办", _has_peers)
 NO_REVIEWER_ACTED = Guard("no_reviewer_acted", "已有互审单位签署意见，不能撤回", _no_reviewer_acted)
@@ -125,6 +130,9 @@ SELF_ASSESSMENT_COMPLETE = Guard(
 
 # Closing evaluation sends a plan with findings (问题) to rectification, any other to the archive.
 HAS_FINDINGS = Guard("has_findings", "考评发现问题，须整改", _has_findings, "branch")
+ALL_ITEMS_CLOSED = Guard(
+    "all_rectification_items_closed", "尚有未销号的整改事项", _all_items_closed
+)
 
 REVIEW_STAGES = {
     S.PEER_REVIEW: "peer_reviewer",
@@ -162,6 +170,14 @@ TRANSITIONS = [
     ),
     Transition(
         "close_evaluation", S.CENTRAL_EVALUATION, S.CLOSED, unless=(HAS_FINDINGS,), batch=True
+    ),
+    # The plan closes by itself in the transaction that closes its last rectification item.
+    Transition(
+        "finish_rectification",
+        S.RECTIFICATION,
+        S.CLOSED,
+        (ALL_ITEMS_CLOSED,),
+        automatic=True,
     ),
 ]
 
