@@ -25,7 +25,7 @@ from wfapp.services.errors import Conflict, Invalid, NotFound, Problem
 from wfapp.services.plans import MAX_COMMENT, require, table_check, write_table
 from wfapp.services.targets import TOTAL_CODE, check_table, to_row
 from wfapp.services.targets import format_points as _fmt
-from wfapp.services.uow import lock_plan, transaction
+from wfapp.services.uow import lock_plan, lock_with_plan, transaction
 from wfapp.timeutil import utcnow
 from wfapp.workflows import GuardContext, GuardFailed, InvalidAction
 from wfapp.workflows.change_request import CHANGE_REQUEST_WORKFLOW, CR
@@ -267,16 +267,7 @@ def act(
     if len(comment) > MAX_COMMENT:
         raise Invalid("意见过长", [Problem("comment", f"意见不能超过{MAX_COMMENT}字")])
     with transaction():
-        found = db.session.get(ChangeRequest, request_id)
-        if found is None:
-            raise NotFound("未找到该变更申请")
-        plan = lock_plan(found.plan_id)
-        request = db.session.scalars(
-            select(ChangeRequest)
-            .where(ChangeRequest.id == request_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
+        plan, request = lock_with_plan(ChangeRequest, request_id, "未找到该变更申请")
         require(user, action, request)
         if version is not None and version != request.version:
             raise Conflict()

@@ -57,7 +57,7 @@ from wfapp.services.evaluation import plan_sheets
 from wfapp.services.events import item_changed, plan_changed
 from wfapp.services.plans import MAX_COMMENT, require
 from wfapp.services.targets import format_points
-from wfapp.services.uow import lock_plan, transaction
+from wfapp.services.uow import lock_plan, lock_with_plan, transaction
 from wfapp.services.workdays import add_working_days, add_working_days_or_estimate
 from wfapp.timeutil import local, local_today, utcnow
 from wfapp.workflows import GuardContext, GuardFailed, InvalidAction
@@ -350,18 +350,7 @@ OFFICE_FIELDS = ("finding", "due_date", "due_working_days")
 
 
 def _lock(item_id: int) -> tuple[Plan, RectificationItem]:
-    """The item's plan locked first (as every plan action does), then the item, fresh."""
-    found = db.session.get(RectificationItem, item_id)
-    if found is None:
-        raise NotFound("未找到该整改事项")
-    plan = lock_plan(found.plan_id)
-    item = db.session.scalars(
-        select(RectificationItem)
-        .where(RectificationItem.id == item_id)
-        .with_for_update(of=RectificationItem)
-        .execution_options(populate_existing=True)
-    ).one()
-    return plan, item
+    return lock_with_plan(RectificationItem, item_id, "未找到该整改事项")
 
 
 def update_item(
