@@ -11,7 +11,7 @@ import pytest
 from tests.factories import make_plan, make_program
 from tests.scoring.helpers import group, make_scheme, unit
 from wfapp.database import db
-from wfapp.models import AuditEvent, Group, RectificationItem, Role, RoleGrant
+from wfapp.models import AuditEvent, Group, Plan, RectificationItem, Role, RoleGrant
 from wfapp.scoring import evaluate
 from wfapp.services import rectification
 from wfapp.services.errors import Conflict, Forbidden
@@ -40,7 +40,6 @@ def two_years(app):
     world.office.grants.append(RoleGrant(role=Role.OFFICE, program_id=nxt.id))
     db.session.commit()
     done = make_item(world.plan, finding="已整改的问题", due_date=date(2099, 1, 1))
-    _close(world, done)
     world.extra["open"] = [
         make_item(
             world.plan,
@@ -51,6 +50,7 @@ def two_years(app):
         ),
         make_item(world.plan, finding="制度未更新", due_date=date(2099, 6, 30)),
     ]
+    _close(world, done)  # after the others exist, or the plan would close with it
     return world
 
 
@@ -80,6 +80,17 @@ def test_closing_a_program_copies_open_items_into_the_next_one(two_years):
     assert world.program.closed_at is not None
     event = AuditEvent.query.filter_by(object_type="program", action="close_program").one()
     assert event.data["carried"] == 2
+
+
+def test_a_plan_whose_open_items_were_all_carried_closes_with_the_program(two_years):
+    """Unit A's plan had two items open: both now live in 2025, so the 2024 plan is
+    archived; the origins stay as they were, linked from their copies."""
+    world = two_years
+    result = rectification.close_program(world.office, world.program.id, today=date(2025, 3, 3))
+    db.session.refresh(world.plan)
+    assert world.plan.state == "closed"
+    assert [p.id for p in result.finished] == [world.plan.id]
+    assert {o.state for o in world.extra["open"]} == {"open"}
 
 
 def test_a_closed_program_is_read_only_and_is_closed_once(two_years):
@@ -142,6 +153,8 @@ def test_items_of_a_unit_without_a_plan_next_year_are_not_carried(app):
     result = rectification.close_program(world.office, world.program.id, today=date(2025, 3, 3))
     assert result.target is not None and result.target.id == nxt.id
     assert result.carried == [] and [i.id for i in result.not_carried] == [item.id]
+    db.session.refresh(world.plan)
+    assert world.plan.state == "rectification" and result.finished == []
 
 
 def test_a_plan_in_rectification_with_everything_closed_closes_with_the_program(app):
@@ -152,3 +165,23 @@ def test_a_plan_in_rectification_with_everything_closed_closes_with_the_program(
     db.session.refresh(world.plan)
     assert world.plan.state == "closed"
     assert [p.id for p in result.finished] == [world.plan.id]
+
+
+def test_next_years_scoring_input_carries_the_record(two_years):
+    """Scoring 2025 reads unit A's 2024 record as named inputs of unit A (two items still
+    open), and nothing for unit B, which had no items."""
+    from wfapp.services.results import assemble
+
+    world = two_years
+    rectification.close_program(world.office, world.program.id, today=date(2025, 3, 3))
+    nxt_plan = world.extra["next_plan"]
+    plans_ = Plan.query.filter_by(group_id=nxt_plan.group_id).all()
+    document, _ = assemble(make_scheme(), nxt_plan.group, [(p.id, p.unit.name) for p in plans_])
+    by_plan = {u["unit"]: u for u in document["groups"][0]["units"]}
+    assert by_plan[str(nxt_plan.id)]["inputs"] == {
+        "rectification_items": "3",
+        "rectification_closed_on_time": "1",
+        "rectification_open_items": "2",
+    }
+    others = [u for code, u in by_plan.items() if code != str(nxt_plan.id)]
+    assert others and all("inputs" not in u for u in others)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 
 from wfapp.database import db
 from wfapp.models import (
@@ -425,10 +426,16 @@ def _has_findings(plan: Plan) -> bool:
 
 
 def _open_items(plan: Plan) -> int:
+    """Items of the plan not closed and not carried into the next program (a carried item
+    is rectified there, so it no longer holds this plan open)."""
+    copy = aliased(RectificationItem)
+    carried = select(copy.id).where(copy.carried_from_id == RectificationItem.id).exists()
     return (
         db.session.scalar(
             select(func.count(RectificationItem.id)).where(
-                RectificationItem.plan_id == plan.id, RectificationItem.state != R.CLOSED
+                RectificationItem.plan_id == plan.id,
+                RectificationItem.state != R.CLOSED,
+                ~carried,
             )
         )
         or 0

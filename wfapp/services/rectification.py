@@ -645,8 +645,9 @@ class CloseResult:
 
 
 def close_program(user: User, program_id: int, today: date | None = None) -> CloseResult:
-    """Close (归档) a program: plans in 整改 with every item closed close; each item still
-    open is copied into the unit's plan of the next program, linked to its origin."""
+    """Close (归档) a program: each item still open is copied into the unit's plan of the
+    next program, linked to its origin; then every plan in 整改 whose items are all closed
+    or carried closes."""
     with transaction():
         program = db.session.scalars(
             select(Program)
@@ -659,13 +660,6 @@ def close_program(user: User, program_id: int, today: date | None = None) -> Clo
         require(user, CLOSE_PROGRAM, program)
         if program.closed_at is not None:
             raise Conflict("该考评项目已归档")
-        finished = []
-        for plan_id in db.session.scalars(
-            select(Plan.id).where(Plan.program_id == program.id, Plan.state == S.RECTIFICATION)
-        ).all():
-            plan = lock_plan(plan_id)
-            if plans.fire_automatic(plan, "finish_rectification", "考评项目归档"):
-                finished.append(plan)
         target = next_program(program)
         carried, not_carried = [], []
         open_items = db.session.scalars(
@@ -691,6 +685,18 @@ def close_program(user: User, program_id: int, today: date | None = None) -> Clo
                 not_carried.append(origin)
                 continue
             carried.append(_carry(origin, plan, user, day))
+        # Carried items are rectified next year: a plan whose items are all closed or
+        # carried is done; one whose unit has no plan next year keeps waiting in 整改.
+        db.session.flush()
+        finished = []
+        for plan_id in db.session.scalars(
+            select(Plan.id).where(Plan.program_id == program.id, Plan.state == S.RECTIFICATION)
+        ).all():
+            plan = lock_plan(plan_id)
+            if plans.fire_automatic(
+                plan, "finish_rectification", "考评项目归档，未销号事项转入下年度"
+            ):
+                finished.append(plan)
         program.closed_at = utcnow()
         audit.record_event(
             "program",

@@ -60,7 +60,7 @@ from wfapp.permissions import (
 )
 from wfapp.scoring import InputError, Results, Scheme, SchemeError, evaluate, load_scheme
 from wfapp.scoring.scheme import BonusComponent, DeductionComponent
-from wfapp.services import audit, evaluation, evidence, notices, plans
+from wfapp.services import audit, evaluation, evidence, notices, plans, rectification
 from wfapp.services.errors import Conflict, Invalid, NotFound, Problem
 from wfapp.services.external import in_force
 from wfapp.services.plans import MAX_COMMENT, require
@@ -205,6 +205,10 @@ def assemble(
         entries[entry.plan_id].append(entry)
 
     flags = _flags_in_force(of_group)
+    # Last year's rectification record (items, closed on time, still open) per unit: named
+    # inputs a scheme may deduct from (e.g. per_count on rectification_open_items).
+    unit_of = dict(db.session.execute(select(Plan.id, Plan.unit_id).where(of_group)).all())
+    records = rectification.record(group.program)
 
     bonus_parts = scheme.of_type(BonusComponent)
     entered = [
@@ -255,6 +259,9 @@ def assemble(
                 }
                 for e in deductions
             ]
+        record = records.get(unit_of.get(plan_id))
+        if record:
+            unit["inputs"] = {key: str(n) for key, n in record.items()}
         marked = {kind: f.reason for kind, f in flags.get(plan_id, {}).items()}
         if marked:
             unit["flags"] = marked
