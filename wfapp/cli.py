@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from wfapp.database import db
+from wfapp.services.demo_year import STAGES
 
 
 def main() -> None:
@@ -43,13 +44,17 @@ def init_db() -> None:
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Load only when the database has no program yet.")
 @click.option(
-    "--to-evaluation",
-    is_flag=True,
-    help="Then walk the demo plans to centralized evaluation with signed sheets and public "
-    "scores, ready for the office to close evaluation.",
+    "--through",
+    "stage",
+    type=click.Choice(STAGES),
+    help="Then walk the demo program through the services up to this stage (progress, "
+    "self-assessment, signed sheets, scores, findings, rectification, carry-over).",
+)
+@click.option(
+    "--to-evaluation", is_flag=True, hidden=True, help="The same as --through central_evaluation."
 )
 @with_appcontext
-def demo(if_empty: bool, to_evaluation: bool) -> None:
+def demo(if_empty: bool, stage: str | None, to_evaluation: bool) -> None:
     """Load the demo program, units, plans and users (idempotent)."""
     from wfapp.services.demo import is_empty, load_demo
 
@@ -61,13 +66,33 @@ def demo(if_empty: bool, to_evaluation: bool) -> None:
         "演示数据已就绪（新增 项目 {programs}、单位 {units}、用户 {users}、方案 {plans}）。"
         "演示用户密码：wfapp-demo".format(**added)
     )
-    if to_evaluation:
-        from wfapp.services.demo_year import to_evaluation as walk
+    stage = stage or ("central_evaluation" if to_evaluation else None)
+    if stage:
+        from wfapp.services.demo_year import STAGE_LABELS, through
 
-        moved = walk()
-        click.echo(
-            f"演示方案已进入集中考评（本次推进 {moved} 个）：请以 office 登录，结束考评并计分。"
-        )
+        done = through(stage)
+        steps = "、".join(f"{DONE_LABELS.get(k, k)} {n}" for k, n in done.items() if n)
+        click.echo(f"演示项目已推进到「{STAGE_LABELS[stage]}」（本次：{steps or '无需推进'}）。")
+
+
+DONE_LABELS = {
+    "published": "方案公开",
+    "progress_reports": "进度报告",
+    "self_assessments_saved": "自评保存",
+    "self_assessments_submitted": "自评提交",
+    "sheets_signed": "评分表签名",
+    "external_inputs": "公众评议/加减分",
+    "groups_scored": "考评组计分",
+    "results_published": "结果公布",
+    "items_extended": "整改延期",
+    "items_in_progress": "整改开始",
+    "items_submitted": "整改提交",
+    "items_verified": "整改核验",
+    "items_closed": "整改销号",
+    "next_programs": "新建下年度项目",
+    "items_carried": "整改事项转入下年度",
+    "plans_archived": "方案归档",
+}
 
 
 @click.command("serve")

@@ -29,6 +29,7 @@ from wfapp.models import (
     Program,
     RectificationItem,
     Role,
+    Unit,
     User,
 )
 from wfapp.workflows.change_request import CHANGE_REQUEST_WORKFLOW
@@ -86,6 +87,9 @@ VIEW_ITEMS = "view_rectification"  # a plan's rectification items
 ADD_ITEM = "add_rectification_item"  # the office records a finding by hand
 EDIT_ITEM = "edit_rectification_item"  # the unit: owners, measures, result, evidence
 EDIT_ITEM_TERMS = "edit_rectification_terms"  # the office: the finding and the due date
+# A unit's grades across the years (历年考评结果) and the grades of years before wfapp.
+VIEW_UNIT_HISTORY = "view_unit_history"
+ENTER_PAST_GRADE = "enter_past_grade"
 RECORD_EXTERNAL = {
     ExternalKind.PUBLIC_SCORE: "record_public_score",
     ExternalKind.BONUS: "record_bonus",
@@ -222,6 +226,8 @@ def decide(user: User | None, action: str, obj: Any) -> Decision:
         return decide_program(user, action, obj)
     if isinstance(obj, RectificationItem):
         return _decide_item(user, action, obj)
+    if isinstance(obj, Unit):
+        return _decide_unit(user, action, obj)
     raise TypeError(f"no authorization rule for {type(obj).__name__}")
 
 
@@ -315,6 +321,23 @@ def decide_program(user: User | None, action: str, program: Program) -> Decision
     if program.id in user.program_ids(*roles):
         return Decision.ALLOWED
     return Decision.FORBIDDEN
+
+
+def _decide_unit(user: User | None, action: str, unit: Unit) -> Decision:
+    """A unit's history spans programs: the offices and the 效能办 (inspectors), who act on
+    the accountability rule, read every unit's; the unit's own people and its 分管领导 read
+    their own. Past grades are entered by an office."""
+    if user is None or not user.is_authenticated or not user.active:
+        return Decision.NOT_VISIBLE
+    office = bool(user.program_ids(Role.OFFICE))
+    if action == ENTER_PAST_GRADE:
+        return Decision.ALLOWED if office else Decision.FORBIDDEN
+    if action == VIEW_UNIT_HISTORY:
+        readers = office or bool(user.program_ids(Role.ADMIN, Role.INSPECTOR))
+        if readers or unit.id in user.unit_ids(*UNIT_ROLES):
+            return Decision.ALLOWED
+        return Decision.FORBIDDEN
+    raise ValueError(f"unknown unit action {action!r}")
 
 
 def _decide_item(user: User | None, action: str, item: RectificationItem) -> Decision:

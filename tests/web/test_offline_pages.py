@@ -21,6 +21,7 @@ def _urls(app, world, published) -> list[str]:
         "plan_id": world.plan.id,
         "program_id": world.program.id,
         "group_id": world.group.id,
+        "unit_id": world.units["A"].id,
         # Objects this world does not have: their pages answer 404, in HTML, checked too.
         "message_id": 1,
         "evidence_id": 1,

@@ -7,6 +7,7 @@ from wfapp.models.change import ChangeRequest, TableVersion
 from wfapp.models.evaluation import EvaluationSheet, EvaluatorAssignment, SelfScore, SheetItem
 from wfapp.models.evidence import EvidenceFile, EvidenceScope
 from wfapp.models.external import ExternalEntry, ExternalKind
+from wfapp.models.history import GRADE_LABELS, PastGrade
 from wfapp.models.notice import Notice
 from wfapp.models.org import (
     PROGRAM_ROLES,
@@ -41,6 +42,7 @@ from wfapp.models.results import (
 from wfapp.models.review import Delegation, PeerAssignment, PeerSignoff
 
 __all__ = [
+    "GRADE_LABELS",
     "PROGRAM_ROLES",
     "UNIT_ROLES",
     "AuditEvent",
@@ -65,6 +67,7 @@ __all__ = [
     "Notice",
     "OutboxMessage",
     "OutboxStatus",
+    "PastGrade",
     "PeerAssignment",
     "PeerSignoff",
     "Period",

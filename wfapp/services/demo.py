@@ -15,6 +15,7 @@ from wfapp.database import db
 from wfapp.models import (
     Department,
     Group,
+    PastGrade,
     PeerAssignment,
     Plan,
     Program,
@@ -27,10 +28,18 @@ from wfapp.models import (
 from wfapp.services.auth import DEMO_PASSWORD, hash_password, new_nonce
 from wfapp.services.targets import check_table
 
-PROGRAM_TITLE = "2024年度泉州市直政府系列单位绩效目标考评"
+YEAR = 2024
 GROUP_NAME = "第三系列（综合与管理类）"
 
-# The calendar of the 2024 SASAC plan: 7月10日 → 7月19日 → 7月26日 → 8月15日 → 12月31日 → 次年2月底.
+
+def program_title(year: int) -> str:
+    return f"{year}年度泉州市直政府系列单位绩效目标考评"
+
+
+PROGRAM_TITLE = program_title(YEAR)
+
+# The calendar of the 2024 SASAC plan: 7月10日 → 7月19日 → 7月26日 → 8月15日 → 12月31日 → 次年2月底,
+# and 整改 by the end of the following June.
 CALENDAR = {
     "draft": date(2024, 7, 10),
     "peer_review": date(2024, 7, 19),
@@ -38,6 +47,7 @@ CALENDAR = {
     "office_review": date(2024, 8, 15),
     "self_assessment": date(2024, 12, 31),
     "central_evaluation": date(2025, 2, 28),
+    "rectification": date(2025, 6, 30),
 }
 
 UNITS = [
@@ -271,19 +281,25 @@ def generic_rows(short_name: str) -> list[dict[str, Any]]:
 CAPACITY_PARTS = ["科学民主行政", "依法行政", "高效行政", "廉洁行政", "管理创新"]
 
 
-def load_demo() -> dict[str, int]:
-    """Create whatever of the demo is missing; return how many rows of each kind were added."""
+def load_demo(year: int = YEAR) -> dict[str, int]:
+    """Create whatever of the demo is missing; return how many rows of each kind were added.
+    Another `year` adds that year's program (the same group, units and tables, the calendar
+    moved by the years between) and gives the program-wide demo users their roles in it."""
     added = {"programs": 0, "units": 0, "users": 0, "plans": 0}
-    program = db.session.scalars(select(Program).where(Program.title == PROGRAM_TITLE)).first()
+    title = program_title(year)
+    program = db.session.scalars(select(Program).where(Program.title == title)).first()
     if program is None:
         program = Program(
-            year=2024,
-            title=PROGRAM_TITLE,
+            year=year,
+            title=title,
             total_points=Decimal(100),
             scheme="quanzhou-2021",
             countersign_policy="all",
         )
-        program.deadlines = [StageDeadline(stage=s, due_date=d) for s, d in CALENDAR.items()]
+        program.deadlines = [
+            StageDeadline(stage=s, due_date=d.replace(year=d.year + year - YEAR))
+            for s, d in CALENDAR.items()
+        ]
         db.session.add(program)
         added["programs"] += 1
     group = db.session.scalars(
@@ -307,24 +323,27 @@ def load_demo() -> dict[str, int]:
         for dept in sorted({d for r in rows for d in r["responsible_departments"]} - known):
             db.session.add(Department(unit=unit, name=dept))
 
+    db.session.flush()
     for username, display, grants in USERS:
-        if db.session.scalars(select(User).where(User.username == username)).first():
-            continue
-        user = User(
-            username=username,
-            display_name=display,
-            email=f"{username}@example.com",
-            password_hash=hash_password(DEMO_PASSWORD),
-            is_demo=True,
-            token_nonce=new_nonce(),
-        )
+        user = db.session.scalars(select(User).where(User.username == username)).first()
+        if user is None:
+            user = User(
+                username=username,
+                display_name=display,
+                email=f"{username}@example.com",
+                password_hash=hash_password(DEMO_PASSWORD),
+                is_demo=True,
+                token_nonce=new_nonce(),
+            )
+            for role, unit_index in grants:
+                if unit_index is not None:
+                    user.grants.append(RoleGrant(role=role, unit_id=units[unit_index].id))
+            db.session.add(user)
+            added["users"] += 1
+        have = {(g.role, g.program_id) for g in user.grants}
         for role, unit_index in grants:
-            if unit_index is None:
+            if unit_index is None and (role, program.id) not in have:
                 user.grants.append(RoleGrant(role=role, program_id=program.id))
-            else:
-                user.grants.append(RoleGrant(role=role, unit_id=units[unit_index].id))
-        db.session.add(user)
-        added["users"] += 1
 
     plans = []
     for unit, rows in zip(units, tables, strict=True):
@@ -345,7 +364,26 @@ def load_demo() -> dict[str, int]:
             if units[p].id not in have:
                 plan.peer_assignments.append(PeerAssignment(reviewer_unit_id=units[p].id))
     db.session.commit()
+    if year == YEAR:
+        _past_grades(units)
     return added
+
+
+# The grades of 2022 and 2023, from before the units' programs ran here (unit 4 was 一般 in
+# both: a third 一般 in 2024 raises the accountability flag).
+PAST_GRADES = [("excellent", "good"), ("good", "excellent"), ("good", "fair"), ("fair", "fair")]
+
+
+def _past_grades(units: list[Unit]) -> None:
+    from wfapp.services.history import record_past_grade
+
+    office = db.session.scalars(select(User).where(User.username == "office")).one()
+    known = {(g.unit_id, g.year) for g in db.session.scalars(select(PastGrade))}
+    for unit, grades in zip(units, PAST_GRADES, strict=True):
+        for past_year, grade in zip((YEAR - 2, YEAR - 1), grades, strict=True):
+            if (unit.id, past_year) not in known:
+                note = f"泉州市{past_year}年度市直单位绩效考评结果通报"
+                record_past_grade(office, unit.id, past_year, grade, note)
 
 
 def _fill_table(plan: Plan, rows: list[dict[str, Any]], total: Decimal) -> None:

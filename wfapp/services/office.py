@@ -27,7 +27,7 @@ from wfapp.models import (
     User,
 )
 from wfapp.permissions import MANAGE, Decision, decide_program
-from wfapp.services import audit, deadlines
+from wfapp.services import audit, deadlines, history
 from wfapp.services.auth import hash_password, new_nonce
 from wfapp.services.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from wfapp.services.uow import lock_plan, transaction
@@ -412,6 +412,7 @@ class BoardRow:
 class Board:
     rows: list[BoardRow]
     counts: list[tuple[str, str, int]]  # (state, label, plans) in workflow order
+    accountable: list[history.Flagged]  # units the 效能问责 rule flags this year
 
     @property
     def overdue(self) -> int:
@@ -427,4 +428,4 @@ def board(user: User, program_id: int, today: date | None = None) -> Board:
         rows.append(BoardRow(plan, due, deadlines.days_left(due, today)))
     per_state = Counter(r.plan.state for r in rows)
     counts = [(s, STATE_LABELS[s], per_state.get(s, 0)) for s in PLAN_WORKFLOW.states]
-    return Board(rows, counts)
+    return Board(rows, counts, history.flagged(program))

@@ -57,6 +57,7 @@ def init_app(app: Flask) -> None:
         evidence,
         external,
         feeds,
+        history,
         inbox,
         notices,
         office,
@@ -91,6 +92,7 @@ def init_app(app: Flask) -> None:
         external,
         rectification,
         results,
+        history,
     ):
         app.register_blueprint(module.bp)
 

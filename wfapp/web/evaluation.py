@@ -16,6 +16,7 @@ from wfapp.permissions import VIEW_SELF_ASSESSMENT, authorize
 from wfapp.services import evaluation, plans, self_assessment
 from wfapp.services.errors import Invalid, NotFound
 from wfapp.services.scores import fmt_points
+from wfapp.web.forms import options
 from wfapp.web.year_common import errors_by_field, me, version_of
 from wfapp.web.year_forms import AssignForm, ReopenForm, TokenForm
 from wfapp.workflows.evaluation_sheet import SHEET_WORKFLOW
@@ -28,15 +29,16 @@ bp = Blueprint("evaluation", __name__)
 
 def _assign_form(program: Program, form: AssignForm | None = None) -> AssignForm:
     form = form or AssignForm()
-    form.evaluator.choices = [
+    form.evaluator.choices = options(
         (str(u.id), u.display_name) for u in evaluation.program_evaluators(program)
-    ]
+    )
     plans_ = db.session.scalars(
         select(Plan).where(Plan.program_id == program.id).order_by(Plan.group_id, Plan.unit_id)
     )
-    form.target.choices = [(f"group:{g.id}", f"考评组：{g.name}") for g in program.groups] + [
-        (f"plan:{p.id}", f"单位：{p.unit.name}") for p in plans_
-    ]
+    form.target.choices = options(
+        [(f"group:{g.id}", f"考评组：{g.name}") for g in program.groups]
+        + [(f"plan:{p.id}", f"单位：{p.unit.name}") for p in plans_]
+    )
     return form
 
 

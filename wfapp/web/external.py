@@ -12,6 +12,7 @@ from wfapp.permissions import RECORD_EXTERNAL, authorize
 from wfapp.services import external, plans
 from wfapp.services.errors import Invalid, NotFound
 from wfapp.services.scores import fmt_points
+from wfapp.web.forms import options
 from wfapp.web.year_common import errors_by_field, me, upload_of
 from wfapp.web.year_forms import BonusForm, CancelForm, DeductionForm, PublicScoreForm
 
@@ -34,11 +35,14 @@ def _page(plan_id: int, posted: tuple[str, object] | None = None, errors=None, s
         if not authorize(user, RECORD_EXTERNAL[kind], plan):
             continue
         form = posted[1] if posted and posted[0] == kind else form_class(formdata=None)
-        form.cancels.choices = [("", "新录入")] + [
-            (str(e.id), f"更正第 {e.id} 条（{fmt_points(e.points)} 分）")
-            for e in live
-            if e.kind == kind
-        ]
+        form.cancels.choices = options(
+            [("", "新录入")]
+            + [
+                (str(e.id), f"更正第 {e.id} 条（{fmt_points(e.points)} 分）")
+                for e in live
+                if e.kind == kind
+            ]
+        )
         forms[kind] = form
     page = render_template(
         "year/external.html",

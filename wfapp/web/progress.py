@@ -9,6 +9,7 @@ from wfapp.models.progress import PERIOD_LABELS, STATUS_LABELS, Period
 from wfapp.permissions import REPORT_PROGRESS, authorize
 from wfapp.services import evidence, plans, progress
 from wfapp.services.errors import Invalid
+from wfapp.web.forms import options
 from wfapp.web.year_common import errors_by_field, me, upload_of
 from wfapp.web.year_forms import ProgressForm
 
@@ -22,9 +23,9 @@ def _page(plan_id: int, form: ProgressForm | None = None, errors=None, status: i
     if period not in {p.value for p in Period}:
         period = progress.current_period(plan.program)
     form = form or ProgressForm(period=period)
-    form.indicator.choices = [
+    form.indicator.choices = options(
         (leaf.code, f"{leaf.code} {leaf.content[:40]}") for leaf in plan.leaves
-    ]
+    )
     by_code = {r.indicator_code: r for r in progress.reports(plan, period)}
     page = render_template(
         "year/progress.html",

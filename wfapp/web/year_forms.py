@@ -16,6 +16,7 @@ from wtforms.validators import Optional
 
 from wfapp.models.external import BONUS_LEVELS
 from wfapp.models.progress import PERIOD_LABELS, STATUS_LABELS
+from wfapp.web.forms import options
 
 
 class TokenForm(FlaskForm):
@@ -33,9 +34,11 @@ class EvidenceForm(FlaskForm):
 
 class ProgressForm(FlaskForm):
     indicator = SelectField("指标", choices=[])
-    period = SelectField("报告期", choices=[(p.value, label) for p, label in PERIOD_LABELS.items()])
+    period = SelectField(
+        "报告期", choices=options((p.value, lb) for p, lb in PERIOD_LABELS.items())
+    )
     status = SelectField(
-        "推进情况", choices=[(s.value, label) for s, label in STATUS_LABELS.items()]
+        "推进情况", choices=options((s.value, label) for s, label in STATUS_LABELS.items())
     )
     text = TextAreaField("进展情况")
     file = FileField("佐证材料（可选）")
@@ -64,7 +67,7 @@ class PublicScoreForm(FlaskForm):
 
 class BonusForm(FlaskForm):
     points = StringField("加分")
-    level = SelectField("激励级别", choices=list(BONUS_LEVELS.items()))
+    level = SelectField("激励级别", choices=options(BONUS_LEVELS.items()))
     reason = TextAreaField("事由")
     file = FileField("佐证材料（可选）")
     cancels = SelectField("录入方式", choices=[], validators=[Optional()])
