@@ -185,3 +185,19 @@ def test_next_years_scoring_input_carries_the_record(two_years):
     }
     others = [u for code, u in by_plan.items() if code != str(nxt_plan.id)]
     assert others and all("inputs" not in u for u in others)
+
+
+def test_a_carried_item_is_no_longer_overdue_and_links_to_its_copy(two_years, client):
+    """The origin stays as it was, but it is rectified next year: the closed program's board
+    does not count it overdue, and its page links the copy."""
+    from tests.web.conftest import Browser, text
+
+    world = two_years
+    late = world.extra["open"][0]  # due 2024-12-31
+    assert rectification.is_overdue(late, date(2025, 3, 3))
+    result = rectification.close_program(world.office, world.program.id, today=date(2025, 3, 3))
+    db.session.refresh(late)
+    assert not rectification.is_overdue(late, date(2025, 3, 3))
+    copy = next(c for c in result.carried if c.carried_from_id == late.id)
+    page = text(Browser(client).login(world.a_liaison).get(f"/rectification-items/{late.id}"))
+    assert "已转入下年度" in page and f"整改事项 #{copy.id}" in page

@@ -84,7 +84,11 @@ class RectificationItem(db.Model):
     program: Mapped[Program] = relationship()
     unit: Mapped[Unit] = relationship()
     created_by: Mapped[User | None] = relationship()
-    carried_from: Mapped[RectificationItem | None] = relationship(remote_side=[id])
+    carried_from: Mapped[RectificationItem | None] = relationship(
+        remote_side=[id], back_populates="carried_to"
+    )
+    # Its copy in the next program, once the program was closed with the item open.
+    carried_to: Mapped[list[RectificationItem]] = relationship(back_populates="carried_from")
     evidence: Mapped[list[EvidenceFile]] = relationship(
         secondary=item_evidence, lazy="selectin", order_by="EvidenceFile.id"
     )

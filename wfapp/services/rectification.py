@@ -124,8 +124,10 @@ def available_actions(user: User, item: RectificationItem) -> list[str]:
 
 
 def is_overdue(item: RectificationItem, today: date | None = None) -> bool:
+    """Open past its due date; an item carried into the next program is rectified (and
+    counted) there."""
     left = days_left(item.due_date, today or local_today())
-    return item.state in OPEN_STATES and left is not None and left < 0
+    return item.state in OPEN_STATES and left is not None and left < 0 and not item.carried_to
 
 
 def closed_on_time(item: RectificationItem) -> bool:
