@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
         auth,
         calendar,
         change_requests,
+        dashboard,
         evaluation,
         evidence,
         external,
@@ -91,6 +92,7 @@ def init_app(app: Flask) -> None:
         external,
         rectification,
         results,
+        dashboard,
     ):
         app.register_blueprint(module.bp)
 
