@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from wfapp.api import openapi_rectification, openapi_results, openapi_year
+from wfapp.api import openapi_dashboard, openapi_rectification, openapi_results, openapi_year
 from wfapp.api.schemas import (
     ActionRequest,
     CalendarDayIn,
@@ -271,6 +271,7 @@ def document() -> dict[str, Any]:
     paths.update(openapi_year.paths(ctx))
     paths.update(openapi_results.paths(ctx))
     paths.update(openapi_rectification.paths(ctx))
+    paths.update(openapi_dashboard.paths(ctx))
     return {
         "openapi": "3.1.0",
         "info": {"title": "wfapp API", "version": "1"},
