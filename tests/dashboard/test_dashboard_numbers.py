@@ -230,3 +230,14 @@ def test_an_unknown_program_is_not_found(app):
     world = dash_world()
     with pytest.raises(NotFound):
         dashboard(world.office, world.program.id + 99, TODAY)
+
+
+def test_grades_fall_back_to_the_rankings_order(app):
+    """A version whose stored scheme cannot be read any more still shows its grades: those
+    present, best first as the ranking met them."""
+    world = results_world()
+    version = results.close_evaluation(world.office, world.program.id, world.group.id)
+    version.scheme_text = "grading: [unreadable"
+    db.session.commit()
+    (group,) = dashboard(world.office, world.program.id, TODAY).groups
+    assert [(lv.label, lv.units) for lv in group.grades.levels] == [("优秀", 1), ("一般", 3)]
