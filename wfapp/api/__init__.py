@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from wfapp.api import dashboard as _dashboard  # noqa: F401  (routes on bp)
 from wfapp.api import history as _history  # noqa: F401  (routes on bp)
 from wfapp.api import rectification as _rectification  # noqa: F401  (routes on bp)
 from wfapp.api import reminders as _reminder_routes  # noqa: F401  (routes on bp)

@@ -1,29 +1,14 @@
-"""/api/v1 routes of a unit's grades across the years and the accountability flag (效能问责);
-their part of the OpenAPI document."""
+"""/api/v1 routes of a unit's grades across the years and the accountability flag (效能问责)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from flask import g, jsonify
-from pydantic import Field, StrictInt, StrictStr
 
-from wfapp.api.openapi_year import _op
+from wfapp.api.openapi_history import PastGradeIn
 from wfapp.api.routes import bp, parse, token_required
-from wfapp.api.schemas import Body
-from wfapp.models import GRADE_LABELS
 from wfapp.services import history
-
-
-class PastGradeIn(Body):
-    """A grade of a year before wfapp, from the paper record (office); again to correct."""
-
-    year: StrictInt
-    grade: Annotated[StrictStr, Field(json_schema_extra={"enum": list(GRADE_LABELS)})]
-    note: Annotated[StrictStr, Field(max_length=500)] = ""
-
-
-BODIES = (PastGradeIn,)
 
 
 def year_out(y: history.YearGrade, flags: dict[int, str]) -> dict[str, Any]:
@@ -78,33 +63,3 @@ def accountability(program_id: int):
             ]
         }
     )  # fmt: skip
-
-
-def paths(ctx: dict[str, Any]) -> dict[str, Any]:
-    op = lambda *a, **k: _op(*a, ctx=ctx, **k)  # noqa: E731
-    return {
-        "/api/v1/units/{unit_id}/history": {
-            "get": op(
-                "A unit's grades across the years, newest first, with the accountability "
-                "flag (效能问责) of each year",
-                params=("unit_id",),
-                errors=("401", "403", "404"),
-            )
-        },
-        "/api/v1/units/{unit_id}/past-grades": {
-            "post": op(
-                "Office: enter (or correct) a grade of a year before wfapp",
-                params=("unit_id",),
-                body="PastGradeIn",
-                status="201",
-                errors=("400", "401", "403", "404", "422"),
-            )
-        },
-        "/api/v1/programs/{program_id}/accountability": {
-            "get": op(
-                "Office: the program's units that the accountability rule flags for its year",
-                params=("program_id",),
-                errors=("401", "403", "404"),
-            )
-        },
-    }

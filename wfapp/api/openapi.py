@@ -5,8 +5,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from wfapp.api import history as api_history
-from wfapp.api import openapi_rectification, openapi_results, openapi_year
+from wfapp.api import (
+    openapi_dashboard,
+    openapi_history,
+    openapi_rectification,
+    openapi_results,
+    openapi_year,
+)
 from wfapp.api.schemas import (
     ActionRequest,
     CalendarDayIn,
@@ -60,7 +65,7 @@ def document() -> dict[str, Any]:
         *openapi_year.BODIES,
         *openapi_results.BODIES,
         *openapi_rectification.BODIES,
-        *api_history.BODIES,
+        *openapi_history.BODIES,
     ):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
@@ -273,7 +278,8 @@ def document() -> dict[str, Any]:
     paths.update(openapi_year.paths(ctx))
     paths.update(openapi_results.paths(ctx))
     paths.update(openapi_rectification.paths(ctx))
-    paths.update(api_history.paths(ctx))
+    paths.update(openapi_history.paths(ctx))
+    paths.update(openapi_dashboard.paths(ctx))
     return {
         "openapi": "3.1.0",
         "info": {"title": "wfapp API", "version": "1"},

@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
         auth,
         calendar,
         change_requests,
+        dashboard,
         evaluation,
         evidence,
         external,
@@ -93,6 +94,7 @@ def init_app(app: Flask) -> None:
         rectification,
         results,
         history,
+        dashboard,
     ):
         app.register_blueprint(module.bp)
 
