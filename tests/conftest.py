@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from wfapp import create_app
-from wfapp.database import db
+from wfapp.database import db, setup_engine_events
 
 GIVEN_PG_URL = os.environ.get("WFAPP_TEST_DATABASE_URL")
 # Set by pytest-xdist in each worker ("gw0", "gw1" …); absent without xdist or with -n0.
@@ -119,13 +119,39 @@ def database_url(_template_db: str, tmp_path: Path, request) -> str:
     return f"sqlite:///{target}"
 
 
+@pytest.fixture(scope="session")
+def _shared_app(tmp_path_factory) -> Flask:
+    """One app per process (per xdist worker): building one, its routes above all, takes
+    longer than most tests. `app` lends it to each test on that test's database."""
+    unused = tmp_path_factory.mktemp("unused") / "unused.db"  # each test's file replaces it
+    return create_app(_config(PG_URL or f"sqlite:///{unused}"))
+
+
+def _use_sqlite_file(app: Flask, url: str) -> None:
+    """Point the app at this test's SQLite file: a new engine in place of the last one,
+    made as Flask-SQLAlchemy makes it, with the pragmas wfapp sets on every connection."""
+    app.config.update(DATABASE_URL=url, SQLALCHEMY_DATABASE_URI=url)
+    engine = create_engine(url, **app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    db.engines[None] = engine  # type: ignore[index]  # the app's engines by bind key (a dict)
+    setup_engine_events(app)
+    assert db.engine is engine
+
+
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app({**_config(database_url), "EVIDENCE_DIR": str(tmp_path / "evidence")})
+def app(_shared_app: Flask, database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app on this test's database, in an app context; whatever the test changes in its
+    configuration is undone afterwards, and its database connections are closed."""
+    app = _shared_app
+    saved = dict(app.config)
+    app.config["EVIDENCE_DIR"] = str(tmp_path / "evidence")
     with app.app_context():
+        if not PG_URL:
+            _use_sqlite_file(app, database_url)
         yield app
         db.session.remove()
         db.engine.dispose()
+    app.config.clear()
+    app.config.update(saved)
 
 
 @pytest.fixture
