@@ -3,7 +3,8 @@ WFAPP_TEST_DATABASE_URL is set), the app, API clients acting as a given user.
 
 The tests run in parallel (pytest-xdist). A SQLite file is per test anyway; on PostgreSQL
 each worker uses its own database "<name>_<worker id>" (test_gw0, test_gw1 …), created
-beside the given one when missing, and empties it between its tests."""
+beside the given one when missing, and empties it between its tests. Each worker builds the
+app once and lends it to each test on that test's database, its configuration restored."""
 
 from __future__ import annotations
 
