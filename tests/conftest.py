@@ -1,5 +1,10 @@
 """Fixtures: a fresh database per test (SQLite file, or PostgreSQL when
-WFAPP_TEST_DATABASE_URL is set), the app, API clients acting as a given user."""
+WFAPP_TEST_DATABASE_URL is set), the app, API clients acting as a given user.
+
+The tests run in parallel (pytest-xdist). A SQLite file is per test anyway; on PostgreSQL
+each worker uses its own database "<name>_<worker id>" (test_gw0, test_gw1 …), created
+beside the given one when missing, and empties it between its tests. Each worker builds the
+app once and lends it to each test on that test's database, its configuration restored."""
 
 from __future__ import annotations
 
@@ -11,11 +16,51 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from wfapp import create_app
-from wfapp.database import db
+from wfapp.database import db, setup_engine_events
 
-PG_URL = os.environ.get("WFAPP_TEST_DATABASE_URL")
+GIVEN_PG_URL = os.environ.get("WFAPP_TEST_DATABASE_URL")
+# Set by pytest-xdist in each worker ("gw0", "gw1" …); absent without xdist or with -n0.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def beside(url: str, suffix: str) -> str:
+    """The URL of the PostgreSQL database "<name>_<suffix>" on the same server."""
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(hide_password=False)
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database `url` names unless it exists (connecting to the one
+    given in WFAPP_TEST_DATABASE_URL to do so)."""
+    assert GIVEN_PG_URL, "only for PostgreSQL runs"
+    name = make_url(url).database
+    admin = create_engine(GIVEN_PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+
+
+# This process's PostgreSQL database: the given one, or under xdist the worker's own.
+PG_URL = beside(GIVEN_PG_URL, WORKER) if GIVEN_PG_URL and WORKER else GIVEN_PG_URL
+
+
+# Screenshots of the browser tests (tests/browser).
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "browser"
+
+
+def pytest_sessionstart(session) -> None:
+    """Empty the screenshot folder once per run: here, not in an xdist worker."""
+    if not hasattr(session.config, "workerinput") and ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
 
 
 def _config(url: str) -> dict:
@@ -32,6 +77,8 @@ def _config(url: str) -> dict:
 def _template_db(tmp_path_factory) -> str:
     """Build the schema once: a SQLite file to copy, or the PostgreSQL tables."""
     if PG_URL:
+        if PG_URL != GIVEN_PG_URL:
+            ensure_database(PG_URL)
         app = create_app(_config(PG_URL))
         with app.app_context():
             db.drop_all()
@@ -73,13 +120,39 @@ def database_url(_template_db: str, tmp_path: Path, request) -> str:
     return f"sqlite:///{target}"
 
 
+@pytest.fixture(scope="session")
+def _shared_app(tmp_path_factory) -> Flask:
+    """One app per process (per xdist worker): building one, its routes above all, takes
+    longer than most tests. `app` lends it to each test on that test's database."""
+    unused = tmp_path_factory.mktemp("unused") / "unused.db"  # each test's file replaces it
+    return create_app(_config(PG_URL or f"sqlite:///{unused}"))
+
+
+def _use_sqlite_file(app: Flask, url: str) -> None:
+    """Point the app at this test's SQLite file: a new engine in place of the last one,
+    made as Flask-SQLAlchemy makes it, with the pragmas wfapp sets on every connection."""
+    app.config.update(DATABASE_URL=url, SQLALCHEMY_DATABASE_URI=url)
+    engine = create_engine(url, **app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    db.engines[None] = engine  # type: ignore[index]  # the app's engines by bind key (a dict)
+    setup_engine_events(app)
+    assert db.engine is engine
+
+
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app({**_config(database_url), "EVIDENCE_DIR": str(tmp_path / "evidence")})
+def app(_shared_app: Flask, database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app on this test's database, in an app context; whatever the test changes in its
+    configuration is undone afterwards, and its database connections are closed."""
+    app = _shared_app
+    saved = dict(app.config)
+    app.config["EVIDENCE_DIR"] = str(tmp_path / "evidence")
     with app.app_context():
+        if not PG_URL:
+            _use_sqlite_file(app, database_url)
         yield app
         db.session.remove()
         db.engine.dispose()
+    app.config.clear()
+    app.config.update(saved)
 
 
 @pytest.fixture

@@ -91,7 +91,11 @@ def make_unit(name: str) -> Unit:
     return unit
 
 
-def make_user(username: str, *grants: tuple[str, Unit | Program], password: str = PASSWORD) -> User:
+def make_user(
+    username: str, *grants: tuple[str, Unit | Program], password: str = PASSWORD, flush: bool = True
+) -> User:
+    """A user with role grants; flush=False leaves the INSERT to the caller's next flush
+    (build_world adds its twelve users with one)."""
     user = User(
         username=username,
         display_name=username,
@@ -105,7 +109,8 @@ def make_user(username: str, *grants: tuple[str, Unit | Program], password: str 
         else:
             user.grants.append(RoleGrant(role=role, program_id=scope.id))
     db.session.add(user)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return user
 
 
@@ -174,7 +179,8 @@ def build_world(state: str = "draft", suffix: str = "", **plan_kw) -> World:
         "evaluator": [(Role.EVALUATOR, program)],
         "admin": [(Role.ADMIN, program)],
     }
-    users = {key: make_user(f"{key}{suffix}", *g) for key, g in grants.items()}
+    users = {key: make_user(f"{key}{suffix}", *g, flush=False) for key, g in grants.items()}
+    db.session.flush()
     plan = make_plan(program, group, A, peers=[B, C], state=state, **plan_kw)
     return World(program, group, units, users, plan)
 

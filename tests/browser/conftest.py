@@ -2,42 +2,34 @@
 
 The server runs in a thread on a free localhost port, on its own database seeded with the
 demo: a temporary SQLite file, or — when WFAPP_TEST_DATABASE_URL is set — a separate
-PostgreSQL database "<name>_browser" next to it, because the other tests truncate theirs.
-One browser per session; screenshots of each step go to test-artifacts/browser/."""
+PostgreSQL database "<name>_browser" next to the process's own (under xdist the worker's,
+"<name>_gw0_browser"), because the other tests empty theirs. One browser per session (per
+xdist worker); screenshots of each step go to test-artifacts/browser/, emptied when the run
+starts (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from tests.conftest import ARTIFACTS, PG_URL, beside, ensure_database
 from wfapp import create_app
 from wfapp.database import db
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 PASSWORD = "wfapp-demo"
 
 
 def _database_url(tmp_path_factory) -> str:
-    pg = os.environ.get("WFAPP_TEST_DATABASE_URL")
-    if not pg:
+    if not PG_URL:
         return f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
-    url = make_url(pg)
-    name = f"{url.database}_browser"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if exists.first() is None:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    url = beside(PG_URL, "browser")
+    ensure_database(url)
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -83,9 +75,7 @@ def live_server(live_app) -> Iterator[str]:
 def chromium(live_server):
     from playwright.sync_api import sync_playwright
 
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
-    ARTIFACTS.mkdir(parents=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from tests.web.conftest import Browser, text
+from tests.pages import Browser, text
 from wfapp.database import db
 from wfapp.models import RectificationItem
 

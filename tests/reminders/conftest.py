@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,7 +12,6 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import g
 
 from wfapp.timeutil import SHANGHAI
 
@@ -88,18 +86,3 @@ def body_text(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None
     return part.get_content()
-
-
-def login(client, user) -> None:
-    # Test requests share the test's app context, where Flask-Login caches the user.
-    g.pop("_login_user", None)
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-
-
-def csrf_token(client, url: str) -> str:
-    html = client.get(url).get_data(as_text=True)
-    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
-    assert found, html
-    return found.group(1)

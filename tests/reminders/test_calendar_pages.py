@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from tests.pages import csrf_token, login
 from wfapp.models import CalendarDay, DeadlineExtension
-
-from .conftest import csrf_token, login
 
 
 def test_the_office_sets_a_due_date_on_the_calendar_page(world, client):

@@ -6,7 +6,7 @@ from datetime import date
 
 from icalendar import Calendar
 
-from .conftest import csrf_token, login
+from tests.pages import csrf_token, login
 
 
 def _events(client, url: str) -> dict[str, date]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import render_template_string
 
+from tests.pages import csrf_token, login
 from wfapp.models import Notice
-
-from .conftest import csrf_token, login
 
 
 def _notices(api, user):

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.pages import csrf_token, login
 from wfapp.database import db
 from wfapp.models import OutboxMessage
 from wfapp.scheduler import run_once
 from wfapp.services import mail
 
-from .conftest import SmtpServer, at, csrf_token, login
+from .conftest import SmtpServer, at
 
 NOW = at("2024-07-08 09:00")
 

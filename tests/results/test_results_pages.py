@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
+from tests.pages import Browser, text
 from tests.results.helpers import results_world
-from tests.web.conftest import Browser, text
 from tests.year.helpers import PDF
 from wfapp.database import db
 from wfapp.models import EvaluationSheet, Plan, ResultFlag

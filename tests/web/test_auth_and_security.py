@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.factories import PASSWORD
-from tests.web.conftest import text
+from tests.pages import text
 
 
 def _login(browser, username, password=PASSWORD, **kw):

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 from tests.factories import row, table
-from tests.web.conftest import text
+from tests.pages import text
 from wfapp.database import db
 from wfapp.services import diff, plans
 

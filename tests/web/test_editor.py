@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.factories import table
-from tests.web.conftest import text
+from tests.pages import text
 from wfapp.database import db
 from wfapp.services import plans
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.web.conftest import text
+from tests.pages import text
 from wfapp import create_app
 
 

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from tests.factories import row, table
-from tests.web.conftest import text
+from tests.pages import text
 from wfapp.database import db
 from wfapp.services import excel, plans
 from wfapp.services.demo import jinjiang_rows

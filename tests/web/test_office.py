@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.factories import make_plan, make_unit
-from tests.web.conftest import text
+from tests.pages import text
 from wfapp.database import db
 from wfapp.models import AuditEvent, PeerAssignment, Plan, User
 from wfapp.services import office, plans

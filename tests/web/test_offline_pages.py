@@ -8,8 +8,8 @@ import re
 import pytest
 
 from tests.factories import make_plan
+from tests.pages import text
 from tests.rectification.helpers import make_item
-from tests.web.conftest import text
 from wfapp.services import plans
 
 EXTERNAL = re.compile(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", re.I)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.factories import build_world
-from tests.web.conftest import text
+from tests.pages import text
 from wfapp.database import db
 from wfapp.models import AuditEvent
 from wfapp.services import plans

@@ -1,11 +1,9 @@
-"""Small builders for the year's work: a published world, files, page logins."""
+"""Small builders for the year's work: a published world, files."""
 
 from __future__ import annotations
 
 import io
 import zipfile
-
-from flask import g
 
 from tests.factories import build_world, make_user
 from wfapp.database import db
@@ -45,12 +43,3 @@ def year_world(state: str = "published"):
     )
     db.session.commit()
     return world
-
-
-def login(client, user) -> None:
-    """Page login without login pages: the session Flask-Login reads. The test's app
-    context outlives requests, so the user Flask-Login cached in `g` is dropped too."""
-    g.pop("_login_user", None)
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True

@@ -105,7 +105,7 @@ def test_an_upload_over_the_limit_is_refused(app, client, api):
 
 def test_a_failed_progress_report_removes_the_file_it_brought(app, client, api):
     """A report refused after its file was checked (here: no text) leaves no file behind."""
-    from tests.year.test_pages_year import csrf_of, login
+    from tests.pages import csrf_of, login
 
     world = year_world()
     login(client, world.a_liaison)

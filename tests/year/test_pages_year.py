@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import re
 
-from tests.year.helpers import PDF, PNG, login, year_world
+from tests.pages import csrf_of, login
+from tests.year.helpers import PDF, PNG, year_world
 from wfapp.database import db
 from wfapp.models import (
     AuditEvent,
@@ -15,14 +16,6 @@ from wfapp.models import (
     ExternalEntry,
     SelfScore,
 )
-
-__all__ = ["csrf_of", "login"]
-
-
-def csrf_of(response) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(True))
-    assert match, "page has no CSRF token"
-    return match.group(1)
 
 
 def page(client, url: str) -> tuple[str, str]:
