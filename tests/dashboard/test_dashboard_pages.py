@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from tests.pages import Browser, text
 from tests.results.helpers import results_world
-from tests.web.conftest import Browser, text
 from tests.web.test_offline_pages import EXTERNAL
 from wfapp.services import results
 from wfapp.services.dashboard import dashboard

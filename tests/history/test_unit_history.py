@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from tests.pages import Browser, text
 from tests.results.helpers import results_world
-from tests.web.conftest import Browser, text
 from wfapp.database import db
 from wfapp.models import AuditEvent, PastGrade
 from wfapp.services import history, results

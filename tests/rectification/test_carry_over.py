@@ -190,7 +190,7 @@ def test_next_years_scoring_input_carries_the_record(two_years):
 def test_a_carried_item_is_no_longer_overdue_and_links_to_its_copy(two_years, client):
     """The origin stays as it was, but it is rectified next year: the closed program's board
     does not count it overdue, and its page links the copy."""
-    from tests.web.conftest import Browser, text
+    from tests.pages import Browser, text
 
     world = two_years
     late = world.extra["open"][0]  # due 2024-12-31
