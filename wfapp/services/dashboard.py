@@ -33,7 +33,7 @@ from wfapp.scoring import SchemeError, load_scheme
 from wfapp.services import results
 from wfapp.services.errors import NotFound
 from wfapp.services.plans import require
-from wfapp.services.rectification import Tally
+from wfapp.services.rectification import Tally, tallies
 from wfapp.timeutil import local, local_today
 from wfapp.workflows.plan import PLAN_WORKFLOW, STATE_LABELS
 
@@ -162,11 +162,7 @@ def dashboard(user: User, program_id: int, today: date | None = None) -> Dashboa
     groups = []
     for group in program.groups:
         plans, items = plans_of[group.id], items_of[group.id]
-        per_plan: dict[int, Tally] = defaultdict(Tally)
-        total = Tally()
-        for item in items:
-            per_plan[item.plan_id].add(item, today)
-            total.add(item, today)
+        per_plan, total = tallies(items, today)
         groups.append(
             GroupDashboard(
                 group=group,

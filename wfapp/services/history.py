@@ -116,8 +116,12 @@ def grades_by_unit(unit_ids: Collection[int]) -> dict[int, dict[int, YearGrade]]
     return out
 
 
+def _plain(grades: dict[int, YearGrade]) -> dict[int, Grade]:
+    return {y: Grade(g.grade, g.label) for y, g in grades.items()}
+
+
 def _flags(grades: dict[int, YearGrade], the_rule: Rule) -> dict[int, str]:
-    plain = {y: Grade(g.grade, g.label) for y, g in grades.items()}
+    plain = _plain(grades)
     return {y: why for y in grades if (why := accountable(plain, y, the_rule))}
 
 
@@ -154,8 +158,7 @@ def flagged(program: Program) -> list[Flagged]:
     the_rule = rule()
     out = []
     for plan in plans:
-        plain = {y: Grade(g.grade, g.label) for y, g in grades[plan.unit_id].items()}
-        reason = accountable(plain, program.year, the_rule)
+        reason = accountable(_plain(grades[plan.unit_id]), program.year, the_rule)
         if reason:
             out.append(Flagged(plan.unit, plan, reason))
     return out

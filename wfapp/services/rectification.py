@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -127,7 +127,10 @@ def is_overdue(item: RectificationItem, today: date | None = None) -> bool:
     """Open past its due date; an item carried into the next program is rectified (and
     counted) there."""
     left = days_left(item.due_date, today or local_today())
-    return item.state in OPEN_STATES and left is not None and left < 0 and not item.carried_to
+    if item.state not in OPEN_STATES or left is None or left >= 0:
+        return False
+    # Only a closed program's items are carried: ask (one query) only then.
+    return item.program.closed_at is None or not item.carried_to
 
 
 def closed_on_time(item: RectificationItem) -> bool:
@@ -565,6 +568,10 @@ class Tally:
             self.open += 1
             self.overdue += is_overdue(item, today)
 
+    def merge(self, other: Tally) -> None:
+        for name in ("items", "closed", "on_time", "open", "overdue"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
     @property
     def rate(self) -> Decimal | None:
         """Closure rate in per cent (one decimal); None without items."""
@@ -591,15 +598,10 @@ def board(user: User, program_id: int, today: date | None = None) -> Board:
     """Closure rate per unit and per group of the program."""
     program = _program(program_id)
     require(user, VIEW_BOARD, program)
-    today = today or local_today()
-    per_plan: dict[int, Tally] = defaultdict(Tally)
-    total = Tally()
     items = db.session.scalars(
         select(RectificationItem).where(RectificationItem.program_id == program.id)
     )
-    for item in items:
-        per_plan[item.plan_id].add(item, today)
-        total.add(item, today)
+    per_plan, total = tallies(items, today or local_today())
     groups = []
     for group in program.groups:
         row = BoardGroup(group, Tally())
@@ -608,10 +610,19 @@ def board(user: User, program_id: int, today: date | None = None) -> Board:
         ):
             tally = per_plan.get(plan.id, Tally())
             row.units.append((plan, tally))
-            for name in ("items", "closed", "on_time", "open", "overdue"):
-                setattr(row.total, name, getattr(row.total, name) + getattr(tally, name))
+            row.total.merge(tally)
         groups.append(row)
     return Board(program, groups, total)
+
+
+def tallies(items: Iterable[RectificationItem], today: date) -> tuple[dict[int, Tally], Tally]:
+    """The items counted per plan (id) and in all."""
+    per_plan: dict[int, Tally] = defaultdict(Tally)
+    total = Tally()
+    for item in items:
+        per_plan[item.plan_id].add(item, today)
+        total.add(item, today)
+    return per_plan, total
 
 
 def _program(program_id: int) -> Program:
