@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.components import missing
 from tests.conftest import ARTIFACTS, PG_URL, beside, ensure_database
 from wfapp import create_app
 from wfapp.database import db
@@ -37,7 +38,7 @@ def live_app(tmp_path_factory) -> Iterator:
     """The live server's app, on its own database seeded with the demo; tests may prepare
     data in it through the service layer (inside `with live_app.app_context():`)."""
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium to run the browser tests")
+        missing("Chromium", f"{CHROMIUM} not found: apt-get install chromium")
     from wfapp.services.demo import load_demo
 
     app = create_app(
