@@ -70,9 +70,7 @@ def lines_needed(value: object, column_width: float, size: float = BODY_SIZE) ->
     text = str(value)
     usable = max(column_width - 1.5, 1.0)  # the cell's inner margins
     scale = size / BODY_SIZE
-    return sum(
-        max(1, math.ceil(text_width(part) * scale / usable)) for part in text.split("\n")
-    )
+    return sum(max(1, math.ceil(text_width(part) * scale / usable)) for part in text.split("\n"))
 
 
 def height_for(lines: int, size: float = BODY_SIZE) -> float:

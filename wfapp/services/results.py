@@ -827,7 +827,8 @@ def export_excel(
         line += [r.total, r.grade_before_flags_label, flags, r.grade_label, r.reward_factor]
         lines.append(line)
     draft = "" if v.published_at else "（未公布）"
-    title = f"{view.program.title}考评结果"
+    name = view.program.title
+    title = f"{name}结果" if name.endswith("考评") else f"{name}考评结果"
     subtitle = f"考评组：{view.group.name}　第 {v.version} 版{draft}"
     data = results_excel.workbook(title, subtitle, headers, lines)
     return f"考评结果-{view.group.name}-第{v.version}版.xlsx", data

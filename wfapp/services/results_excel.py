@@ -14,6 +14,7 @@ from wfapp.services import excel_layout as layout_xl
 
 HEADER_ROW = 3
 SIGNATURES = ("绩效办（盖章）", "审核人（签字）", "制表人（签字）")
+_ALIGN = {"单位": "left", "定等": "center", "等次": "center"}
 _NARROW = {"排名": 6, "单位": 26, "定等": 8, "等次": 8, "降档/一票否决": 22}
 
 
@@ -33,7 +34,7 @@ def workbook(title: str, subtitle: str, headers: list[str], rows: list[list[Any]
         line = HEADER_ROW + offset
         for column, value in enumerate(values, start=1):
             cell = ws.cell(line, column, value)
-            layout_xl.body_cell(cell, horizontal="left" if column == 2 else None)
+            layout_xl.body_cell(cell, horizontal=_ALIGN.get(headers[column - 1]))
             if isinstance(value, Decimal):
                 cell.number_format = layout_xl.POINTS_FORMAT
     last = HEADER_ROW + len(rows)
