@@ -31,7 +31,7 @@ from wfapp.services import excel_layout as layout_xl
 from wfapp.services import plans
 from wfapp.services.errors import Invalid, Problem
 from wfapp.services.layout import SUBTOTAL, build_layout
-from wfapp.services.targets import TOTAL_CODE, parse_weight
+from wfapp.services.targets import CHILD_SUM, TOTAL_CODE, parse_weight
 
 HEADERS = [
     "一级指标",
@@ -221,7 +221,45 @@ class ParsedSheet:
         if not found:
             return problem
         line = found[-1] if problem.message == "序号重复" else found[0]
-        return Problem(f"第{line}行", f"第{line}行（序号 {problem.code}）：{problem.message}")
+        return Problem(
+            f"第{line}行", f"第{line}行（序号 {problem.code}）：{problem.message}", problem.column
+        )
+
+    def locate_changed(self, problem: Problem, stored: dict[str, Decimal]) -> list[Problem]:
+        """Weights that no longer add up are named at the rows whose weight the sheet changed
+        (against the stored table), not at the 小计 or 合计 row that only shows the sum."""
+        if problem.column != CHILD_SUM:
+            return [self.locate(problem)]
+        parent = None if problem.code == TOTAL_CODE else problem.code
+        if parent is not None and parse_weight(self._row(parent).get("weight")) != stored.get(
+            parent
+        ):
+            return [self.locate(problem)]  # the row itself was changed: it is the cause
+        changed = [
+            r
+            for r in self.rows
+            if r.get("parent") == parent
+            and r["code"] in self.lines
+            and parse_weight(r.get("weight")) != stored.get(r["code"])
+        ]
+        if not changed:
+            return [self.locate(problem)]
+        where = self.locate(problem).message.split("：", 1)[0]
+        out = []
+        for r in changed:
+            line = self.lines[r["code"]][0]
+            out.append(
+                Problem(
+                    f"第{line}行",
+                    f"第{line}行（序号 {r['code']}，权重已改为 {_num_text(parse_weight(r['weight']))}）："
+                    f"{where}的{problem.message.replace('本项', '该项')}",
+                    "weight",
+                )
+            )
+        return out
+
+    def _row(self, code: str) -> dict[str, Any]:
+        return next((r for r in self.rows if r["code"] == code), {})
 
 
 def import_plan(
@@ -237,7 +275,9 @@ def import_plan(
             user, plan_id, sheet.rows, version, source="excel"
         )
     except Invalid as exc:
-        raise Invalid("Excel 考评表未通过校验", [sheet.locate(p) for p in exc.problems]) from exc
+        stored = {i.code: i.weight for i in plans.get_plan(user, plan_id).indicators}
+        located = [q for p in exc.problems for q in sheet.locate_changed(p, stored)]
+        raise Invalid("Excel 考评表未通过校验", located) from exc
     return plan, [sheet.locate(w) for w in warnings]
 
 
