@@ -9,6 +9,25 @@
         if (!window.confirm(el.getAttribute("data-confirm"))) event.preventDefault();
       });
     });
+    // After a refused save the page opens at the summary of what is wrong; its links take
+    // the cursor to the first marked field of the row they name.
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) {
+      summary.scrollIntoView({ block: "start" });
+      summary.focus({ preventScroll: true });
+      summary.addEventListener("click", function (event) {
+        var link = event.target.closest("a[href^='#']");
+        var target = link && document.getElementById(link.getAttribute("href").slice(1));
+        if (!target) return;
+        var invalid = target.querySelector("[aria-invalid=true]") ||
+          target.querySelector("input, textarea, select");
+        if (invalid) {
+          event.preventDefault();
+          target.scrollIntoView({ block: "center" });
+          invalid.focus({ preventScroll: true });
+        }
+      });
+    }
     // <button data-print> prints the page (the print stylesheet hides the navigation).
     document.querySelectorAll("[data-print]").forEach(function (el) {
       el.addEventListener("click", function () { window.print(); });
