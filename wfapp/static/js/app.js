@@ -28,6 +28,13 @@
         }
       });
     }
+    // On a phone the navigation folds behind one button (the stylesheet hides it below 600 px).
+    document.querySelectorAll("[data-nav-toggle]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var open = button.closest(".topbar").classList.toggle("nav-open");
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    });
     // <button data-print> prints the page (the print stylesheet hides the navigation).
     document.querySelectorAll("[data-print]").forEach(function (el) {
       el.addEventListener("click", function () { window.print(); });
