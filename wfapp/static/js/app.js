@@ -35,6 +35,24 @@
         button.setAttribute("aria-expanded", open ? "true" : "false");
       });
     });
+    // <button data-copy="id"> copies the text of that field (the calendar feed's address);
+    // plain http on an intranet has no Clipboard API, so fall back to selecting and copying.
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var input = document.getElementById(button.getAttribute("data-copy"));
+        var done = button.parentNode.querySelector("[data-copied]");
+        function shown() { if (done) done.hidden = false; }
+        input.focus();
+        input.select();
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(input.value).then(shown, function () {
+            if (document.execCommand("copy")) shown();
+          });
+        } else if (document.execCommand("copy")) {
+          shown();
+        }
+      });
+    });
     // <button data-print> prints the page (the print stylesheet hides the navigation).
     document.querySelectorAll("[data-print]").forEach(function (el) {
       el.addEventListener("click", function () { window.print(); });
