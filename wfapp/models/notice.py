@@ -11,6 +11,16 @@ from wfapp.database import db
 from wfapp.timeutil import UTCDateTime, utcnow
 
 
+# What a notice is about, as its list filters them.
+NOTICE_KINDS = {
+    "awaits": "待办理",
+    "returned": "退回",
+    "reminder": "提醒",
+    "published": "公开",
+    "results": "考评结果",
+}
+
+
 class Notice(db.Model):
     __tablename__ = "notice"
     __table_args__ = (Index("ix_notice_inbox", "user_id", "read_at"),)
