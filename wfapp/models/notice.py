@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from wfapp.database import db
 from wfapp.timeutil import UTCDateTime, utcnow
 
-
 # What a notice is about, as its list filters them.
 NOTICE_KINDS = {
     "awaits": "待办理",
