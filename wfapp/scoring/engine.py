@@ -151,7 +151,7 @@ def _score_unit(
         rounded = scheme.rounding(total)
         lines.append(
             f"综合得分 = {_expression(parts, f)} = {f(total)}，"
-            f"保留 {scheme.rounding.places} 位小数为 {fmt(rounded, scheme.places)}"
+            f"保留 {scheme.rounding.places} 位小数为 {fmt(rounded, scheme.rounding.places)}"
         )
         total = rounded
     else:
@@ -198,7 +198,7 @@ def _indicator(
     """An indicator's score from its sheets (or as given), rounded, then clamped to [0, weight]."""
     if ind.sheets is None:
         assert ind.score is not None
-        value = rule.rounding(ind.score)
+        value = rule.rounding(ind.score) if rule.rounding else ind.score
         how = f"直接得分 {f(value)}"
     else:
         sheets = sorted(ind.sheets)
@@ -216,7 +216,7 @@ def _indicator(
         else:
             value = sum(sheets, ZERO) / n
             how = f"{n} 份评分，平均"
-        value = rule.rounding(value)
+        value = rule.rounding(value) if rule.rounding else value
         how += f" {f(value)}"
     if value > ind.weight:
         how += f"，高于权重，按 {f(ind.weight)} 计"

@@ -37,7 +37,7 @@ class SheetRule:
 
     aggregate: str  # mean | median | trimmed_mean
     trim_from: int | None  # trimmed_mean drops the highest and lowest from this many sheets on
-    rounding: Rounding
+    rounding: Rounding | None  # None: the indicator's score is kept exact (rounding.at: total)
 
 
 @dataclass(frozen=True)
@@ -286,7 +286,11 @@ class Scheme:
     @property
     def places(self) -> int:
         """Digits shown in results: as many as any rounding rule keeps, and at least 2."""
-        sheets = [c.sheets.rounding.places for c in self.of_type(IndicatorsComponent)]
+        sheets = [
+            c.sheets.rounding.places
+            for c in self.of_type(IndicatorsComponent)
+            if c.sheets.rounding is not None
+        ]
         return max(2, self.rounding.places, *sheets)
 
     @property

@@ -167,7 +167,7 @@ def _component(
     if kind in ("indicators", "input"):
         return _score_component(y, f, kind, name, label, method, scale, rounding)
     if kind == "bonus":
-        return _bonus_component(y, f, name, label)
+        return _bonus_component(y, f, name, label, method)
     return _deduction_component(y, f, name, label, method)
 
 
@@ -246,7 +246,7 @@ def _split(y: Located) -> Split | None:
 
 
 def _bonus_component(
-    y: Located, f: dict[str, Located], name: str, label: str
+    y: Located, f: dict[str, Located], name: str, label: str, method: str
 ) -> BonusComponent | None:
     sections: list[Section | None] = []
     for item in f["sections"].items() if "sections" in f else []:
@@ -281,6 +281,9 @@ def _bonus_component(
     cap = _opt(f, "cap", lambda v: v.decimal(positive=True))
     split = _opt(f, "split", _split)
     in_scale = _opt(f, "in_scale", Located.boolean)
+    if in_scale and method == "weighted":
+        f["in_scale"].error("加权合成按 scale 计分，加分部分不计入满分；in_scale 只用于加法合成")
+        return None
     if in_scale and "cap" not in f:
         f["in_scale"].error("计入满分（in_scale）的加分部分须有 cap（该部分的分值）")
         return None
