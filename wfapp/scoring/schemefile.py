@@ -351,12 +351,13 @@ def _deduction_component(
     if "overflow" in f and "cap" not in f and "points" not in f:
         f["overflow"].error("不封顶的扣分部分没有超出部分，不用 'overflow'")
         return None
-    items = [_deduction_item(i) for i in f["items"].items()] if "items" in f else []
+    entries = f["items"].items() if "items" in f else []
+    items = [_deduction_item(i) for i in entries]
     cap = _opt(f, "cap", lambda v: v.decimal(positive=True))
     points = _opt(f, "points", lambda v: v.decimal(positive=True))
     overflow = _opt(f, "overflow", lambda v: v.choice(OVERFLOW, "超出部分处理方式"))
     split = _opt(f, "split", _split)
-    known = [i.item for i in items if i]
+    known = [k for k in (peek(i, "item") for i in entries) if k]
     shared = [_shared_cap(c, known) for c in f["shared_caps"].items()] if "shared_caps" in f else []
     bad = ("cap" in f and cap is None) or ("points" in f and points is None)
     bad = bad or ("overflow" in f and overflow is None) or None in shared

@@ -265,11 +265,13 @@ def pay(y: Located) -> Pay | None:
     if entries and None not in bands:
         limits = [b.at_least for b in bands if b]
         if limits[-1] is not None or None in limits[:-1]:
-            f["bands"].error("最后一档不写 at_least（其余分数），其余各档都要写 at_least")
+            f["bands"].error(
+                "最后一档不写 at_least（其余分数），其余各档都要写 at_least", f["bands"].entry_line
+            )
             return None
         ordered = [x for x in limits if x is not None]
         if any(a <= b for a, b in zip(ordered, ordered[1:], strict=False)):
-            f["bands"].error("各档 at_least 应从高到低排列")
+            f["bands"].error("各档 at_least 应从高到低排列", f["bands"].entry_line)
             return None
     if not label or not bands or None in bands:
         return None

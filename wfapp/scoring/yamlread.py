@@ -38,7 +38,7 @@ _SYNTAX = (
     ("expected ',' or ']'", "方括号列表 [ … ] 没有正确结束：缺少逗号或右方括号"),
     ("expected ',' or '}'", "花括号映射 { … } 没有正确结束：缺少逗号或右花括号"),
     ("expected <block end>", "缩进不对齐：这一行与上面的同级内容缩进不同"),
-    ("found character '\\t'", "不能用制表符（Tab）缩进，请改用空格"),
+    ("found character '\\t'", "不能用制表符缩进，请改用空格"),
     ("found character", "出现了不能开始一个值的字符（如 % 或 @ 开头的值需加引号）"),
     ("found unexpected end of stream", "文件意外结束：引号或括号没有闭合"),
     ("found undefined alias", "引用了未定义的锚点（*名称）"),
@@ -72,6 +72,8 @@ def compose(text: str, problems: list[Problem]) -> yaml.Node | None:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and "end of stream" in (exc.problem or ""):
+            mark = exc.context_mark  # an unclosed quote: where it opened, not the file's end
         line = mark.line + 1 if mark else 1
         where = f"第 {mark.column + 1} 列" if mark else ""
         problems.append((line, f"YAML 语法错误（{where}）：{syntax_message(exc.problem)}"))
