@@ -73,7 +73,10 @@ def naive_township_1000() -> Expected:
     for u in _units(_example("township-1000")):
         key_work = sum((_indicator(i) for i in u["indicators"]), D(0))
         taken = sum(
-            (D(d["points"]) if "points" in d else 10 * d["occurrences"] for d in u.get("deductions", [])),
+            (
+                D(d["points"]) if "points" in d else 10 * d["occurrences"]
+                for d in u.get("deductions", [])
+            ),
             D(0),
         )
         party = max(D(100) - taken, D(0))
@@ -136,7 +139,9 @@ def naive_sections_deduction_100() -> Expected:
         def amount(d: dict[str, Any]) -> Decimal:
             return D(d["points"]) if "points" in d else PER[d["item"]] * d["occurrences"]
 
-        attendance = 20 if count["absent"] >= 3 else count["late"] * PER["late"] + 2 * count["absent"]
+        attendance = (
+            20 if count["absent"] >= 3 else count["late"] * PER["late"] + 2 * count["absent"]
+        )
         meetings = count["missed_meeting"] + count["late_meeting"] * PER["late_meeting"]
         shared = min((count["report_late"] + count["report_returned"]) * D("0.2"), D(1))
         reports = shared + count["report_missing"]
@@ -233,7 +238,10 @@ def naive_county_veto() -> Expected:
             target
             + _r2(D(u["inputs"]["leader_score"]) * D("0.2"))
             + _r2(D(u["public_score"]) * D("0.2"))
-            + min(sum((D(3) if b["level"] == "nation" else D(2) for b in u.get("bonuses", [])), D(0)), D(3))
+            + min(
+                sum((D(3) if b["level"] == "nation" else D(2) for b in u.get("bonuses", [])), D(0)),
+                D(3),
+            )
             - min(sum((D(d["points"]) for d in u.get("deductions", [])), D(0)), D(3))
         )
         rows.append((u["unit"], total, target, "veto" in u.get("flags", {})))
@@ -299,8 +307,9 @@ def test_the_veto_explains_whose_places_pass_on() -> None:
     assert k02.grade_before_flags_label == "优秀"
     assert any("取消优秀、良好资格（名次由下一名递补）" in line for line in k02.explanation)
     assert any("最高只能评为一般" in line for line in k02.explanation)
-    assert "排名 4/11，组内（县（市、区））排名 3/10（一票否决单位不参与此项排名），前 3 名 → 优秀" in (
-        k06.explanation
+    assert (
+        "排名 4/11，组内（县（市、区））排名 3/10（一票否决单位不参与此项排名），前 3 名 → 优秀"
+        in (k06.explanation)
     )
 
 

@@ -55,7 +55,9 @@ def grades_of(s: Scheme, data: dict[str, Any]) -> dict[str, str | None]:
 
 # -- 1. rules per group ----------------------------------------------------------------------------
 
-PER_GROUP = GRADES + """\
+PER_GROUP = (
+    GRADES
+    + """\
   rules:
     - {top_n: 1, grade: a}
     - {bottom_n: 1, grade: d}
@@ -67,6 +69,7 @@ PER_GROUP = GRADES + """\
         - {default: b}
   ties: share_better
 """
+)
 
 
 def test_each_group_follows_its_own_rules_or_the_schemes() -> None:
@@ -80,18 +83,28 @@ def test_each_group_follows_its_own_rules_or_the_schemes() -> None:
             乙类=[person("B1", 90), person("B2", 80), person("B3", 70)],
         ),
     )
-    assert got == {"A1": "先进", "A2": "先进", "A3": "达标", "B1": "先进", "B2": "达标", "B3": "末位"}
+    assert got == {
+        "A1": "先进",
+        "A2": "先进",
+        "A3": "达标",
+        "B1": "先进",
+        "B2": "达标",
+        "B3": "末位",
+    }
 
 
 # -- 2. rankings over more than one group ----------------------------------------------------------
 
-TOWNSHIP = GRADES + """\
+TOWNSHIP = (
+    GRADES
+    + """\
   rules:
     - {bottom_n: 2, over: program, grade: d}
     - {top_n: 1, grade: a}
     - {default: b}
   ties: share_better
 """
+)
 
 
 def test_the_bottom_rule_ranks_the_whole_program() -> None:
@@ -116,12 +129,15 @@ def test_the_bottom_rule_ranks_the_whole_program() -> None:
 def test_a_rule_may_rank_named_groups_together() -> None:
     """`over: [甲, 乙]` ranks those two groups together; 丙 is not in that ranking and its rule
     does not apply there. Top 1 of 甲+乙 is B1 (85 > 80); 丙 follows the default."""
-    rules = GRADES + """\
+    rules = (
+        GRADES
+        + """\
   rules:
     - {top_n: 1, over: [甲, 乙], grade: a}
     - {default: b}
   ties: share_better
 """
+    )
     got = grades_of(
         scheme(rules),
         groups(甲=[person("A1", 80)], 乙=[person("B1", 85)], 丙=[person("C1", 99)]),
@@ -131,7 +147,9 @@ def test_a_rule_may_rank_named_groups_together() -> None:
 
 # -- 3. the veto ----------------------------------------------------------------------------------
 
-VETO = GRADES + """\
+VETO = (
+    GRADES
+    + """\
   rules:
     - {top_n: 2, grade: a}
     - {bottom_n: 1, grade: d}
@@ -139,6 +157,7 @@ VETO = GRADES + """\
   ties: share_better
   veto: @VETO@
 """
+)
 
 
 def _four(veto_of: str = "U1") -> dict[str, Any]:
@@ -272,7 +291,9 @@ def test_same_matter_counts_once_at_its_highest() -> None:
     """同一事项就高扣分一次: 通报 3 and 约谈 1 on the same matter take 3; another 约谈 adds 1."""
     u = _minus_part(_minus(), ("notice", 1, "甲事"), ("talk", 1, "甲事"), ("talk", 1))
     assert u.component("minus").raw == D(4)
-    assert any("「甲事」同一事项就高扣分一次，按被通报 3.00，不计 被约谈 1.00" in x for x in u.explanation)
+    assert any(
+        "「甲事」同一事项就高扣分一次，按被通报 3.00，不计 被约谈 1.00" in x for x in u.explanation
+    )
 
 
 def test_deductions_beyond_the_part_carry_into_the_total() -> None:
@@ -330,7 +351,9 @@ def test_a_bonus_per_person_time_without_a_ceiling() -> None:
     type: bonus
     levels: [{key: v, label: 志愿服务, points: 0.5}]
 """)
-    data = groups(组=[person("U", 80, bonuses=[{"level": "v", "occurrences": 41, "reason": "41人次"}])])
+    data = groups(
+        组=[person("U", 80, bonuses=[{"level": "v", "occurrences": 41, "reason": "41人次"}])]
+    )
     assert evaluate(s, data).unit("U").total == D("100.5") and s.max_total is None
 
 
@@ -362,9 +385,12 @@ def test_rounding_per_part_or_only_the_total() -> None:
 
 # -- 8. result use: factors above 100 %, pay bands, a scale counting bonus parts ---------------
 
+
 def test_reward_factor_may_pass_one_hundred_percent_and_bands_pay_by_score() -> None:
     """优秀 110 % (高于平均数 10% 发放); ≥ 85 全额, 80–85 扣发 5 %, < 80 扣发 10 %."""
-    more = GRADES.replace("110%", "110%") + """\
+    more = (
+        GRADES.replace("110%", "110%")
+        + """\
   rules:
     - {top_n: 1, grade: a}
     - {default: b}
@@ -376,7 +402,10 @@ pay:
     - {at_least: 80, label: 扣发5%, factor: 95%}
     - {label: 扣发10%, factor: 90%}
 """
-    results = evaluate(scheme(more), groups(组=[person("A", 85), person("B", "84.99"), person("C", 79)]))
+    )
+    results = evaluate(
+        scheme(more), groups(组=[person("A", 85), person("B", "84.99"), person("C", 79)])
+    )
     a, b, c = (results.unit(x) for x in "ABC")
     assert a.reward_factor == D("1.1")
     assert [(u.pay_label, u.pay_factor) for u in (a, b, c)] == [

@@ -85,7 +85,9 @@ def _level(scheme: Scheme, key: str | None) -> int:
 
 @SETTINGS
 @given(case(), st.data())
-def test_a_veto_never_improves_a_grade(c: tuple[Scheme, dict[str, Any]], data: st.DataObject) -> None:
+def test_a_veto_never_improves_a_grade(
+    c: tuple[Scheme, dict[str, Any]], data: st.DataObject
+) -> None:
     """The same inputs with and without one unit's veto: with it, that unit's grade is never better."""
     scheme, doc = c
     if scheme.grading is None or scheme.grading.veto is None:

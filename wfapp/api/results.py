@@ -3,8 +3,8 @@ publish, Excel; a unit's own result. Parse, one service call, answer."""
 
 from __future__ import annotations
 
-from io import BytesIO
 from decimal import Decimal
+from io import BytesIO
 from typing import Any
 
 from flask import g, jsonify, request, send_file
@@ -37,7 +37,9 @@ def row_out(r: UnitResult, *, explanation: bool = True) -> dict[str, Any]:
         "flags": r.flags,
         "reward_factor": _num(r.reward_factor),
         "reward_factor_before_flags": _num(r.reward_factor_before_flags),
-        "pay": None if r.pay_label is None else {"label": r.pay_label, "factor": _num(r.pay_factor)},
+        "pay": None
+        if r.pay_label is None
+        else {"label": r.pay_label, "factor": _num(r.pay_factor)},
     }
     if explanation:
         out["explanation"] = r.explanation

@@ -298,7 +298,9 @@ def _bonus(
         if got is None:
             continue
         if got > section.cap:
-            lines.append(f"{comp.label}·{section.label} {f(got)}，本分项最高 {f(section.cap)} 分，计 {f(section.cap)}")
+            lines.append(
+                f"{comp.label}·{section.label} {f(got)}，本分项最高 {f(section.cap)} 分，计 {f(section.cap)}"
+            )
             got = section.cap
         raw += got
     score = raw if comp.cap is None else min(raw, comp.cap)

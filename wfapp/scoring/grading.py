@@ -103,9 +103,7 @@ def grade_program(
     for name, units in by_group.items():
         ranking = own[name]
         ordered = sorted(units, key=lambda s: (ranking.ranks[s.unit.code], s.unit.code))
-        out[name] = tuple(
-            _unit_result(scheme, name, s, ranking, rankings, vetoed) for s in ordered
-        )
+        out[name] = tuple(_unit_result(scheme, name, s, ranking, rankings, vetoed) for s in ordered)
     return out
 
 
@@ -149,13 +147,14 @@ def _unit_result(
     left_out = vetoed if g.veto and g.veto.leaves else frozenset()
 
     def decide(skip_own: bool) -> tuple[str, str]:
+        misses: list[str] = []
         for rule in rules:
             if skip_own and rule.grade in leaves:
                 continue
             out = left_out if rule.grade in (g.veto.leaves if g.veto else ()) else frozenset()
-            why = _why(rule, s, group, rankings, out, places)
+            why = _why(rule, s, group, rankings, out, places, misses)
             if why:
-                return rule.grade, why
+                return rule.grade, "；".join([*misses, why])
         raise AssertionError("the last rule is default")  # pragma: no cover
 
     if veto and leaves:
@@ -210,10 +209,11 @@ def _unit_result(
 def _decide_plain(
     rules: Sequence[GradeRule], s: Scored, group: str, rankings: _Rankings, places: int
 ) -> tuple[str, str]:
+    misses: list[str] = []
     for rule in rules:
-        why = _why(rule, s, group, rankings, frozenset(), places)
+        why = _why(rule, s, group, rankings, frozenset(), places, misses)
         if why:
-            return rule.grade, why
+            return rule.grade, "；".join([*misses, why])
     raise AssertionError("the last rule is default")  # pragma: no cover
 
 
@@ -285,8 +285,29 @@ def _why(
     rankings: _Rankings,
     out: frozenset[str],
     places: int,
+    misses: list[str] | None = None,
 ) -> str:
-    """Why the rule applies to this unit, in words; "" when it does not apply."""
+    """Why the rule applies to this unit, in words; "" when it does not apply. A rule ranking
+    beyond the group that does not apply adds to `misses` where the unit stood in it."""
+    found = _applies(rule, s, group, rankings, out, places)
+    if not found and misses is not None and rule.ranked and (rule.pool.program or rule.pool.groups):
+        ranking, _ = rankings.of(rule.pool, group, out)
+        if s.unit.code in ranking.ranks:
+            where = f"{rule.pool.label(group)}排名 {ranking.ranks[s.unit.code]}/{ranking.size}"
+            what = {"top_n": "前", "top_ratio": "前", "bottom_n": "后"}[rule.kind]
+            size = rule.ratio_text if rule.kind == "top_ratio" else f"{rule.count} 名"
+            misses.append(f"{where}，不在{what} {size}")
+    return found
+
+
+def _applies(
+    rule: GradeRule,
+    s: Scored,
+    group: str,
+    rankings: _Rankings,
+    out: frozenset[str],
+    places: int,
+) -> str:
     total = s.total
     if rule.kind == "below":
         assert rule.limit is not None

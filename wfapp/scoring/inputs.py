@@ -395,10 +395,10 @@ class _Reader:
             else None
         )
         section = value.get("section")
-        if section is not None and isinstance(comp, BonusComponent):
-            if comp.section(section) is None:
-                known = "、".join(s.key for s in comp.sections) or "无"
-                self.err(f"{path}.section", f"未知的加分分项 {section!r}（可用：{known}）")
+        bad = isinstance(comp, BonusComponent) and section is not None
+        if bad and isinstance(comp, BonusComponent) and comp.section(section) is None:
+            known = "、".join(s.key for s in comp.sections) or "无"
+            self.err(f"{path}.section", f"未知的加分分项 {section!r}（可用：{known}）")
         joint = self.joint(value, path, comp)
         if len(self.problems) > before or not name or not reason:
             return None

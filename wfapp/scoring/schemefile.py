@@ -12,8 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
-
 from wfapp.scoring.numbers import ONE, ROUNDING_MODES, ZERO, Rounding, fmt, pct
 from wfapp.scoring.scheme import (
     BonusComponent,
@@ -126,13 +124,13 @@ def _scheme(root: Located) -> Scheme | None:
     if ("grades" in f and grades is None) or ("pay" in f and pay_bands is None):
         return None
     if grades and grades.veto and grades.veto.pay == "lowest" and pay_bands is None:
-        f["grades"].error("一票否决 pay: lowest 需要方案写明 pay（奖金档次）", f["grades"].entry_line)
+        f["grades"].error(
+            "一票否决 pay: lowest 需要方案写明 pay（奖金档次）", f["grades"].entry_line
+        )
         return None
     assert sid and title and scale and method and rounding
     parts = tuple(c for c in components if c)
-    return Scheme(
-        sid, title, source, scale, method, rounding, parts, grades, pay_bands, total_only
-    )
+    return Scheme(sid, title, source, scale, method, rounding, parts, grades, pay_bands, total_only)
 
 
 def _rounding(y: Located) -> tuple[Rounding, bool] | None:
@@ -228,7 +226,11 @@ def _sheets(y: Located, default: Rounding | None) -> SheetRule | None:
     if aggregate in ("mean", "median") and "trim_from" in f:
         f["trim_from"].error(f"'trim_from' 只用于 trimmed_mean，不用于 {aggregate}")
         return None
-    if not aggregate or ("rounding" in f and read is None) or ("trim_from" in f and trim_from is None):
+    if (
+        not aggregate
+        or ("rounding" in f and read is None)
+        or ("trim_from" in f and trim_from is None)
+    ):
         return None
     return SheetRule(aggregate, trim_from, rounding)
 
@@ -407,7 +409,11 @@ def _check_components(
     if None in components:
         return  # the sums below would only repeat an earlier problem
     for c in components:
-        shared = [i for cap in c.shared_caps for i in cap.items] if isinstance(c, DeductionComponent) else []
+        shared = (
+            [i for cap in c.shared_caps for i in cap.items]
+            if isinstance(c, DeductionComponent)
+            else []
+        )
         for dup in sorted({i for i in shared if shared.count(i) > 1}):
             y.error(f"{c.name}: 扣分事项 '{dup}' 属于多个共用封顶", y.entry_line)
     scored = [c for c in components if isinstance(c, IndicatorsComponent | InputComponent)]

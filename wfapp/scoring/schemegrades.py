@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from itertools import pairwise
 from typing import TypeVar
 
 import yaml
@@ -90,9 +91,7 @@ def grading(y: Located, components: list[str]) -> Grading | None:
         return None
     assert rules is not None
     tie = None if tie_component == "share_better" else tie_component
-    return Grading(
-        tuple(g for g in levels if g), rules, tie, steps or 1, veto, group_rules
-    )
+    return Grading(tuple(g for g in levels if g), rules, tie, steps or 1, veto, group_rules)
 
 
 def _rules(y: Located, known: list[str]) -> tuple[GradeRule, ...] | None:
@@ -270,7 +269,7 @@ def pay(y: Located) -> Pay | None:
             )
             return None
         ordered = [x for x in limits if x is not None]
-        if any(a <= b for a, b in zip(ordered, ordered[1:], strict=False)):
+        if any(a <= b for a, b in pairwise(ordered)):
             f["bands"].error("各档 at_least 应从高到低排列", f["bands"].entry_line)
             return None
     if not label or not bands or None in bands:

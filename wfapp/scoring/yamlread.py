@@ -30,7 +30,10 @@ _FRACTION = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
 # PyYAML's messages, said in Chinese (matched on their start; the rest of the text is PyYAML's).
 _SYNTAX = (
-    ("mapping values are not allowed", "这里不能出现冒号映射：上一行的冒号后可能缺空格，或缩进不对"),
+    (
+        "mapping values are not allowed",
+        "这里不能出现冒号映射：上一行的冒号后可能缺空格，或缩进不对",
+    ),
     ("could not find expected ':'", "缺少冒号：键和值之间要有“: ”"),
     ("did not find expected key", "缩进不对齐，或列表项（- ）与键混在同一层"),
     ("did not find expected ',' or ']'", "方括号列表 [ … ] 没有正确结束：缺少逗号或右方括号"),

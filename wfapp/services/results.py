@@ -291,15 +291,13 @@ def inputs_for(
     for other in sorted(group.program.groups, key=lambda g: g.id):
         if other.id == group.id:
             continue
-        rows = [
-            (p.id, p.unit.name) for p in _group_plans(other) if p.state in _EVALUATED
-        ]
+        rows = [(p.id, p.unit.name) for p in _group_plans(other) if p.state in _EVALUATED]
         if not rows:
             continue
         more, missing = assemble(scheme, other, rows)
         doc["groups"] += more["groups"]
         problems += [
-            Problem(x.field, f"（排名涉及其他考评组 {other.name}）{x.message}") for x in missing
+            Problem(x.code, f"（排名涉及其他考评组 {other.name}）{x.message}") for x in missing
         ]
     return doc, problems
 
