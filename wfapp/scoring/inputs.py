@@ -21,6 +21,7 @@ from wfapp.scoring.scheme import (
     InputComponent,
     Scheme,
 )
+from wfapp.scoring.yamlread import suggest
 
 
 class InputError(ValueError):
@@ -133,7 +134,8 @@ class _Reader:
             return False
         for key in value:
             if key not in allowed:
-                self.err(path, f"未知的键 '{key}'（可用：{'、'.join(allowed)}）")
+                hint = suggest(str(key), allowed)
+                self.err(path, f"未知的键 '{key}'{hint}（可用：{'、'.join(allowed)}）")
         for key in required:
             if key not in value:
                 self.err(path, f"缺少 '{key}'")

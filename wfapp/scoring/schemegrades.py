@@ -213,8 +213,11 @@ def _ties(y: Located, components: list[str]) -> str | None:
         return _opt(f or {}, "component", lambda v: v.choice(components, "组成部分"))
     if isinstance(y.node, yaml.ScalarNode) and y.node.value in TIE_RULES:
         return y.node.value
-    hint = suggest(str(getattr(y.node, "value", "")), TIE_RULES)
-    y.error(f"同分规则应为 share_better（并列），或 {{component: 组成部分名称}}{hint}")
+    written = str(getattr(y.node, "value", ""))
+    hint = suggest(written, TIE_RULES)
+    y.error(
+        f"未知的同分规则 '{written}'{hint}（应为 share_better 并列，或 {{component: 组成部分名称}}）"
+    )
     return None
 
 

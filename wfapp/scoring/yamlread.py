@@ -75,8 +75,9 @@ def compose(text: str, problems: list[Problem]) -> yaml.Node | None:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark and "end of stream" in (exc.problem or ""):
-            mark = exc.context_mark  # an unclosed quote: where it opened, not the file's end
+        at_end = exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip())
+        if exc.context_mark and (at_end or "end of stream" in (exc.problem or "")):
+            mark = exc.context_mark  # unclosed quote or bracket: where it opened, not the end
         line = mark.line + 1 if mark else 1
         where = f"第 {mark.column + 1} 列" if mark else ""
         problems.append((line, f"YAML 语法错误（{where}）：{syntax_message(exc.problem)}"))
