@@ -88,7 +88,8 @@ def _level(scheme: Scheme, key: str | None) -> int:
 def test_a_veto_never_improves_a_grade(
     c: tuple[Scheme, dict[str, Any]], data: st.DataObject
 ) -> None:
-    """The same inputs with and without one unit's veto: with it, that unit's grade is never better."""
+    """The same inputs with and without one unit's veto: with it, that unit's grade is never
+    better, and its grade before flags is the one it has without the veto."""
     scheme, doc = c
     if scheme.grading is None or scheme.grading.veto is None:
         return
@@ -106,6 +107,8 @@ def test_a_veto_never_improves_a_grade(
     vetoed = evaluate(scheme, with_veto).unit(target["unit"])
     free = evaluate(scheme, without).unit(target["unit"])
     assert _level(scheme, vetoed.grade) >= _level(scheme, free.grade)
+    # The grade before flags is the grade it would have by the rules without its veto.
+    assert vetoed.grade_before_flags == free.grade_before_flags
 
 
 @SETTINGS

@@ -146,28 +146,31 @@ def _unit_result(
     # Units out of the ranking of rules granting these grades: every vetoed unit with `leaves`.
     left_out = vetoed if g.veto and g.veto.leaves else frozenset()
 
-    def decide(skip_own: bool) -> tuple[str, str]:
+    def decide(own_veto: bool) -> tuple[str, str]:
+        """The first rule that matches; `own_veto`: this unit's veto counts (it skips the rules
+        its veto leaves), else the grade it would have without its veto."""
+        others = left_out if own_veto else left_out - {unit.code}
         misses: list[str] = []
         for rule in rules:
-            if skip_own and rule.grade in leaves:
+            if own_veto and rule.grade in leaves:
                 continue
-            out = left_out if rule.grade in (g.veto.leaves if g.veto else ()) else frozenset()
+            out = others if g.veto and rule.grade in g.veto.leaves else frozenset()
             why = _why(rule, s, group, rankings, out, places, misses)
             if why:
                 return rule.grade, "；".join([*misses, why])
         raise AssertionError("the last rule is default")  # pragma: no cover
 
     if veto and leaves:
-        # The grade before flags: as if nobody were vetoed.
-        before, why = _decide_plain(rules, s, group, rankings, places)
+        # The grade before flags: the one it would have without its own veto.
+        before, why = decide(own_veto=False)
         lines.append(f"{where}，{why} → {label[before]}")
-        grade, why2 = decide(skip_own=True)
+        grade, why2 = decide(own_veto=True)
         lines.append(
             f"一票否决{_reason(unit.veto)}，取消{'、'.join(label[k] for k in veto.leaves)}资格"
             f"（名次由下一名递补）；{why2} → {label[grade]}"
         )
     else:
-        grade, why = decide(skip_own=False)
+        grade, why = decide(own_veto=True)
         before = grade
         lines.append(f"{where}，{why} → {label[before]}")
     # Without the veto the unit would end at `before`, then downgraded.
@@ -204,17 +207,6 @@ def _unit_result(
             pay_band = scheme.pay.bands[-1]
             lines.append(f"一票否决，{scheme.pay.label}按最低档（{pay_band.label}）")
     return _result(scheme, group, s, own, (before, grade), g, pay_band, lines)
-
-
-def _decide_plain(
-    rules: Sequence[GradeRule], s: Scored, group: str, rankings: _Rankings, places: int
-) -> tuple[str, str]:
-    misses: list[str] = []
-    for rule in rules:
-        why = _why(rule, s, group, rankings, frozenset(), places, misses)
-        if why:
-            return rule.grade, "；".join([*misses, why])
-    raise AssertionError("the last rule is default")  # pragma: no cover
 
 
 def _reason(text: str | None) -> str:
