@@ -854,6 +854,9 @@ def export_excel(
     for _, label in parts:
         headers += [f"{label}得分", f"{label}计入"]
     headers += ["综合得分", "定等", "降档/一票否决", "等次", "绩效奖励系数"]
+    paid = bool(rows) and rows[0].pay_label is not None
+    if paid:
+        headers += ["奖金档次", "奖金系数"]
     ws.append(headers)
     for cell in ws[2]:
         cell.font = Font(bold=True)
@@ -869,6 +872,8 @@ def export_excel(
             if why is not None
         )
         line += [r.total, r.grade_before_flags_label, flags, r.grade_label, r.reward_factor]
+        if paid:
+            line += [r.pay_label, r.pay_factor]
         ws.append(line)
     for row in ws.iter_rows(min_row=3):
         for cell in row:
