@@ -274,3 +274,17 @@ def test_every_shipped_scheme_passes_the_check() -> None:
     for path in sorted(QUANZHOU_YAML.parent.glob("*.yaml")):
         result = runner.invoke(scheme_cli, ["check", str(path)])
         assert result.exit_code == 0 and result.output.startswith("ok: "), result.output
+
+
+def test_a_key_of_another_kind_of_part_says_where_it_belongs() -> None:
+    """`cap` on a 公众评议 input part: not a typo but the wrong place; the message says so."""
+    text = _broken("    input: public_score\n", "    input: public_score\n    cap: 3\n")
+    [(line, message)] = _problems(text)
+    assert line == _line_of(text, "cap: 3")
+    assert "'cap' 只用于 bonus、deduction 类组成部分" in message
+
+
+def test_a_share_rule_with_another_name_points_to_top_ratio() -> None:
+    text = _broken("{top_ratio: 30%, rounding: floor,", "{top_percent: 30%, rounding: floor,")
+    [(_, message)] = _problems(text)
+    assert "未知的等次规则 'top_percent'，是否想写 'top_ratio'？" in message

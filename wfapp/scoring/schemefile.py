@@ -154,7 +154,19 @@ def _component(
 ) -> Component | None:
     kind = peek(y, "type")
     type_keys = _TYPE_KEYS.get(kind or "", _ALL_TYPE_KEYS)
-    f = y.fields(("name", "label", "type", *type_keys), required=("name", "label", "type"))
+    # A key of another type of part: say which types use it ('cap' 只用于 bonus、deduction).
+    elsewhere = {
+        key: "只用于 "
+        + "、".join(t for t, keys in _TYPE_KEYS.items() if key in keys)
+        + " 类组成部分"
+        for key in _ALL_TYPE_KEYS
+        if key not in type_keys
+    }
+    f = y.fields(
+        ("name", "label", "type", *type_keys),
+        required=("name", "label", "type"),
+        elsewhere=elsewhere,
+    )
     if f is None:
         return None
     name = _opt(f, "name", Located.text)

@@ -154,7 +154,9 @@ def _grade_rule(y: Located, grades: list[str]) -> GradeRule | None:
         if names:
             y.error(f"一条规则只能有一个条件，这里有 {'、'.join(names)}")
         elif others:
-            hint = suggest(others[0], GRADE_RULES)
+            # A share of the group is written as a ratio: top_percent / top_pct mean top_ratio.
+            share = any(w in others[0] for w in ("percent", "pct", "share"))
+            hint = "，是否想写 'top_ratio'？" if share else suggest(others[0], GRADE_RULES)
             y.error(f"未知的等次规则 '{others[0]}'{hint}（可用：{'、'.join(GRADE_RULES)}）")
         else:
             y.error(f"缺少规则条件（可用：{'、'.join(GRADE_RULES)}）")

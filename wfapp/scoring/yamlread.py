@@ -119,9 +119,13 @@ class Located:
     # -- containers ---------------------------------------------------------------------------
 
     def fields(
-        self, allowed: Iterable[str], required: Iterable[str] = ()
+        self,
+        allowed: Iterable[str],
+        required: Iterable[str] = (),
+        elsewhere: dict[str, str] | None = None,
     ) -> dict[str, Located] | None:
-        """The entries of a mapping; unknown, duplicate and missing keys are problems."""
+        """The entries of a mapping; unknown, duplicate and missing keys are problems.
+        `elsewhere` says, for a key valid in other places only, where it belongs."""
         if not isinstance(self.node, yaml.MappingNode):
             self.error("应为映射（键: 值）")
             return None
@@ -135,8 +139,15 @@ class Located:
             elif key in out:
                 self.error(f"重复的键 '{key}'", key_line)
             elif key not in allowed:
+                where = (elsewhere or {}).get(key)
+                if where is None:
+                    near = difflib.get_close_matches(key, list(elsewhere or {}), n=1, cutoff=0.75)
+                    where = (elsewhere or {})[near[0]] if near and near[0] not in allowed else None
+                    where = f"；'{near[0]}' {where}" if where else ""
+                else:
+                    where = f"；'{key}' {where}"
                 self.error(
-                    f"未知的键 '{key}'{suggest(key, allowed)}（可用：{'、'.join(allowed)}）",
+                    f"未知的键 '{key}'{suggest(key, allowed)}（可用：{'、'.join(allowed)}）{where}",
                     key_line,
                 )
             else:
