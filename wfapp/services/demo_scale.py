@@ -198,6 +198,8 @@ def add_plans(n: int, seed: int = 2024) -> Generated:
     out = Generated()
     start = _count(Plan, Plan.program_id == program.id)
     group_index = _count(Group, Group.program_id == program.id)
+    # A few plans still make a group of each stage of the year: smaller groups.
+    group_size = max(5, min(GROUP_SIZE, n // len(PROFILES)))
     done = 0
     while done < n:
         size = min(BATCH, n - done)
@@ -205,7 +207,7 @@ def add_plans(n: int, seed: int = 2024) -> Generated:
         paths: list[_PlanPath] = []
         offset = 0
         while offset < size:
-            members = min(GROUP_SIZE, size - offset)
+            members = min(group_size, size - offset)
             _group(ctx, rows, paths, out, group_index, start + done + offset, members)
             group_index += 1
             offset += members
