@@ -63,7 +63,12 @@ PAGES: list[tuple[str, str]] = [
     ("anonymous", "/public"),
     ("anonymous", f"/public?program={PROGRAM}"),
 ]
-USERS = {"office": "office", "liaison": "u1-liaison", "peer": "u2-liaison", "evaluator": "evaluator1"}
+USERS = {
+    "office": "office",
+    "liaison": "u1-liaison",
+    "peer": "u2-liaison",
+    "evaluator": "evaluator1",
+}
 SIZES = (20, 500)
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from wfapp.models import UNIT_ROLES
 from wfapp.models.org import ROLE_LABELS, Role
-from wfapp.services import audit, office
+from wfapp.services import audit, office, office_lists
 from wfapp.services.errors import ServiceError
 from wfapp.web.cache import per_request
 from wfapp.web.forms import (
@@ -22,6 +22,8 @@ from wfapp.web.forms import (
     peer_matrix,
     settings_form,
 )
+from wfapp.web.paging import requested_page
+from wfapp.workflows.plan import STATE_LABELS
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
@@ -109,16 +111,41 @@ def settings(program_id: int):
 # --- groups and units ---------------------------------------------------------------------
 
 
+def plan_filter() -> office_lists.PlanFilter:
+    """The filter bar's values from the query string; anything unknown is ignored."""
+    args = request.args
+    state = args.get("state") or None
+    return office_lists.PlanFilter(
+        q=(args.get("q") or "").strip()[: office_lists.MAX_QUERY],
+        group_id=args.get("group", type=int) or None,
+        state=state if state in STATE_LABELS else None,
+        overdue=args.get("overdue") == "1",
+    )
+
+
+def _other_program(program_id: int):
+    """The filter bar's 考评项目: another program's same page, with the same filters."""
+    wanted = request.args.get("program", type=int)
+    if wanted and wanted != program_id:
+        args = {k: v for k, v in request.args.items() if k not in ("program", "page", "group")}
+        return redirect(url_for(request.endpoint or "office.index", program_id=wanted, **args))
+    return None
+
+
 def _groups_page(program_id: int, status: int = 200, **forms):
     program = office.get_program(current_user, program_id)
     group_form = forms.get("group_form") or GroupForm(formdata=None)
     unit_form = forms.get("unit_form") or UnitForm(formdata=None)
     unit_form.group_id.choices = options((gr.id, gr.name) for gr in program.groups)
+    f = plan_filter()
     return (
         render_template(
             "office/groups.html",
             program=program,
-            plans=office.program_plans(program),
+            programs=nav_programs(),
+            filters=f,
+            page=office_lists.plan_page(program, f, requested_page()),
+            sizes=office_lists.group_sizes(program),
             group_form=group_form,
             unit_form=unit_form,
             errors=forms.get("errors", {}),
@@ -131,7 +158,7 @@ def _groups_page(program_id: int, status: int = 200, **forms):
 @bp.get("/programs/<int:program_id>/groups")
 @login_required
 def groups(program_id: int):
-    return _groups_page(program_id)
+    return _other_program(program_id) or _groups_page(program_id)
 
 
 @bp.post("/programs/<int:program_id>/groups")
