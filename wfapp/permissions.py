@@ -181,9 +181,19 @@ def of_unit(user: User, unit_id: int) -> bool:
     return unit_id in user.unit_ids(*UNIT_ROLES)
 
 
+def may_evaluate(user: User, plan: Plan) -> bool:
+    """The standing an assignment needs: an evaluator of the plan's program, not of its unit.
+    Lists that read the assignments themselves ask only this."""
+    return (
+        user.active
+        and plan.program_id in user.program_ids(Role.EVALUATOR)
+        and not of_unit(user, plan.unit_id)
+    )
+
+
 def is_assigned_evaluator(user: User, plan: Plan) -> bool:
     """An evaluator of the program assigned to the plan or to its group, not of its unit."""
-    if plan.program_id not in user.program_ids(Role.EVALUATOR) or of_unit(user, plan.unit_id):
+    if not may_evaluate(user, plan):
         return False
     found = db.session.scalars(
         select(EvaluatorAssignment.id).where(
