@@ -35,7 +35,12 @@ from wfapp.services.demo import load_demo  # noqa: E402
 from wfapp.services.demo_scale import add_plans  # noqa: E402
 
 P = 1  # the demo program
-USERS = {"office": "office", "liaison": "u1-liaison", "peer": "u2-liaison", "evaluator": "evaluator1"}
+USERS = {
+    "office": "office",
+    "liaison": "u1-liaison",
+    "peer": "u2-liaison",
+    "evaluator": "evaluator1",
+}
 # (role, url); "{results}": the newest group with results.
 PAGES = [
     ("office", "/plans"),
@@ -94,9 +99,7 @@ def _drop(admin_url: str | None, url: str) -> None:
 def measure(size: int, url: str | None, repeat: int) -> tuple[dict, float]:
     """{(role, url): (median ms, statements)} at this size, and the generator's plans/s."""
     db_url, admin = _scratch(url, size)
-    app = create_app(
-        {"DATABASE_URL": db_url, "SECRET_KEY": "bench", "TESTING": True, "DEMO": True}
-    )
+    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "bench", "TESTING": True, "DEMO": True})
     out: dict[tuple[str, str], tuple[float, int]] = {}
     with app.app_context():
         db.create_all()

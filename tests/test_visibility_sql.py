@@ -20,6 +20,9 @@ def test_the_list_shows_exactly_the_plans_each_user_may_open(app) -> None:
     add_plans(40)
     disabled = db.session.scalars(select(User).where(User.username == "p5-head")).one()
     disabled.active = False
+    # A plan returned to its unit after submission: its peers and leader still see it.
+    returned = db.session.scalars(select(Plan).where(Plan.state == "draft")).first()
+    returned.round = 2
     db.session.commit()
     names = ["office", "u1-liaison", "u1-head", "u2-liaison", "leader1", "evaluator1",
              "surveyor", "admin", "g2-leader", "p7-liaison", "p5-head"]  # fmt: skip
