@@ -161,7 +161,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="20,2000")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database-url", help="PostgreSQL server to use (a scratch database)")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated URLs (as listed) not to measure this time"
+    )
     args = parser.parse_args()
+    skipped = {u for u in args.skip.split(",") if u}
+    PAGES[:] = [(role, page) for role, page in PAGES if page not in skipped]
     sizes = [int(s) for s in args.sizes.split(",")]
     where = "PostgreSQL" if args.database_url else "SQLite"
     results = {}
