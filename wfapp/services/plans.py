@@ -121,36 +121,13 @@ def eligible_delegates(user: User, plan: Plan) -> list[User]:
     )
 
 
-def pending_actors(plan: Plan) -> list[User]:
-    """Everyone who may move the plan on now (inbox and reminders): the stage's actors,
-    less peer units that already signed and reviews handed on to someone else."""
-    roles = PLAN_WORKFLOW.actors_of(plan.state)
-    if not roles:
-        return []
-    unit_ids = {plan.unit_id} | {a.reviewer_unit_id for a in plan.peer_assignments}
-    candidates = db.session.scalars(
-        select(User)
-        .join(RoleGrant)
-        .where(
-            User.active.is_(True),
-            or_(RoleGrant.unit_id.in_(unit_ids), RoleGrant.program_id == plan.program_id),
-        )
-        .distinct()
-        .order_by(User.username)
-    )
-    return [u for u in candidates if is_awaited(u, plan)]
-
-
 def is_awaited(user: User, plan: Plan) -> bool:
-    """Whether the plan waits for this user's action (not merely allows one, like withdraw)."""
+    """Whether the plan waits for this user's action (not merely allows one, like withdraw),
+    the slow way: per user, from the permissions and guards. The task rows must agree
+    (`wfapp tasks verify`); readers use those."""
     if not relations(user, plan) & PLAN_WORKFLOW.actors_of(plan.state):
         return False
     return any(a != "withdraw" for a in available_actions(user, plan))
-
-
-def awaiting(user: User) -> list[Plan]:
-    """The user's inbox (我的待办): plans waiting for their action."""
-    return [p for p in visible_plans(user) if is_awaited(user, p)]
 
 
 def signoffs(plan: Plan, round_: int | None = None) -> list[PeerSignoff]:

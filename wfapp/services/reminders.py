@@ -40,7 +40,7 @@ from wfapp.models.outbox import ITEM_STAGE
 from wfapp.services import mail, notices
 from wfapp.services.deadlines import day_overrides, days_left, due_date
 from wfapp.services.events import item_changed, plan_changed
-from wfapp.services.plans import pending_actors
+from wfapp.services.tasks import pending_actors
 from wfapp.services.uow import transaction
 from wfapp.services.workdays import CalendarNotCovered, Overrides, add_working_days
 from wfapp.timeutil import SHANGHAI, local, utcnow
