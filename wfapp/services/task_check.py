@@ -45,9 +45,13 @@ class Report:
         return not self.differences
 
 
-def verify() -> Report:
-    slow, due, reasons, objects = _slow()
-    tasks = list(db.session.scalars(select(Task).where(Task.closed_at.is_(None))))
+def verify(program_ids: list[int] | None = None) -> Report:
+    """Compare, for every program or the given ones."""
+    slow, due, reasons, objects = _slow(program_ids)
+    open_tasks = select(Task).where(Task.closed_at.is_(None))
+    if program_ids is not None:
+        open_tasks = open_tasks.where(Task.program_id.in_(program_ids))
+    tasks = list(db.session.scalars(open_tasks))
     fast: set[Awaited] = set()
     people = people_of(tasks)
     for task in tasks:
@@ -98,13 +102,14 @@ def _candidates(plan: Plan) -> list[User]:
     )
 
 
-def _slow() -> tuple[set[Awaited], dict, dict, int]:
+def _slow(program_ids: list[int] | None) -> tuple[set[Awaited], dict, dict, int]:
     from wfapp.services import change_requests, evaluation, plans, rectification
 
     awaited: set[Awaited] = set()
     due: dict[tuple[str, int], object] = {}
     reasons: dict[tuple[str, int], str | None] = {}
-    running = list(db.session.scalars(select(Plan).where(Plan.state != S.CLOSED)))
+    scope = [] if program_ids is None else [Plan.program_id.in_(program_ids)]
+    running = list(db.session.scalars(select(Plan).where(Plan.state != S.CLOSED, *scope)))
     objects = len(running)
     for plan in running:
         people = _candidates(plan)
@@ -122,7 +127,11 @@ def _slow() -> tuple[set[Awaited], dict, dict, int]:
         due[("plan", plan.id)] = deadlines.due_date(plan)
         if plan.state == S.DRAFT:
             reasons[("plan", plan.id)] = _return_reason(plan)
-    requests = db.session.scalars(select(ChangeRequest).where(ChangeRequest.state == CR.PENDING))
+    requests = db.session.scalars(
+        select(ChangeRequest)
+        .join(Plan, Plan.id == ChangeRequest.plan_id)
+        .where(ChangeRequest.state == CR.PENDING, *scope)
+    )
     for request in requests:
         objects += 1
         duties = set(CHANGE_REQUEST_WORKFLOW.duty_actions(request.state))
@@ -130,7 +139,9 @@ def _slow() -> tuple[set[Awaited], dict, dict, int]:
             if set(change_requests.available_actions(user, request)) & duties:
                 awaited.add(("change_request", request.id, user.id))
     items = db.session.scalars(
-        select(RectificationItem).where(RectificationItem.state.in_(OPEN_STATES))
+        select(RectificationItem)
+        .join(Plan, Plan.id == RectificationItem.plan_id)
+        .where(RectificationItem.state.in_(OPEN_STATES), *scope)
     )
     for item in items:
         objects += 1

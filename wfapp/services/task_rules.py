@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from wfapp.database import db
 from wfapp.models import (
@@ -101,6 +101,8 @@ def last_reason(object_type: str, object_id: int, into: str, action: str) -> str
             AuditEvent.object_type == object_type,
             AuditEvent.object_id == object_id,
             AuditEvent.to_state == into,
+            # Entering it: an edit within the state (a table saved, peers set) is no return.
+            or_(AuditEvent.from_state.is_(None), AuditEvent.from_state != into),
         )
         .order_by(AuditEvent.id.desc())
         .limit(1)

@@ -83,7 +83,10 @@ def _after_flush(session: Session, _context) -> None:
     touched += [(o, False) for o in session.dirty]
     for obj, whole in touched:
         if isinstance(obj, Plan):
-            if whole or _changed(obj, "state", "round", "unit_id", "program_id", "group_id"):
+            # The collections too: an orphaned peer assignment is deleted by the flush
+            # without ever being in session.deleted.
+            keys = ("state", "round", "unit_id", "program_id", "group_id", "peer_assignments")
+            if whole or _changed(obj, *keys):
                 dirty.add(("plan", obj.id))
             # Pending change requests wait for the office only while the plan is 公开.
             states = inspect(obj).attrs["state"].history
