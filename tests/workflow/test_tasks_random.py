@@ -110,6 +110,20 @@ class EveryWorkflow(RuleBasedStateMachine):
             name, action = offers[pick % len(offers)]
             _try(plans.fire, self.user(name), plan.id, action, comment="理由")
 
+    @rule(pick=st.integers(min_value=0, max_value=99))
+    def a_reviewer_hands_the_review_on(self, pick):
+        """Delegations: to one of the colleagues the page would offer."""
+        plan = db.session.get(type(self.world.plan), self.world.plan.id)
+        offers = [
+            (name, to.id)
+            for name in USERS
+            if "delegate" in plans.available_actions(self.user(name), plan)
+            for to in plans.eligible_delegates(self.user(name), plan)
+        ]
+        if offers:
+            name, to_id = offers[pick % len(offers)]
+            _try(plans.fire, self.user(name), plan.id, "delegate", to_user_id=to_id)
+
     @rule(peers=st.sampled_from([["B"], ["B", "C"], ["C", "D"], []]))
     def office_sets_peers(self, peers):
         ids = [self.world.units[k].id for k in peers]
