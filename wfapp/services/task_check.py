@@ -168,4 +168,3 @@ def _return_reason(plan: Plan) -> str | None:
     if last is None or last.action != "return":
         return None
     return (last.comment or "").strip() or None
-

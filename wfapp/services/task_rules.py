@@ -10,7 +10,6 @@ Nothing here writes; wfapp.services.tasks compares the result with the stored ro
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -31,7 +30,7 @@ from wfapp.models import (
 from wfapp.services import deadlines
 from wfapp.workflows import GuardContext
 from wfapp.workflows.change_request import CHANGE_REQUEST_WORKFLOW, CR
-from wfapp.workflows.engine import Workflow
+from wfapp.workflows.engine import LazyFacts, Workflow
 from wfapp.workflows.evaluation_sheet import SHEET_WORKFLOW, SheetState
 from wfapp.workflows.plan import PLAN_WORKFLOW, S
 from wfapp.workflows.rectification import OPEN_STATES, RECTIFICATION_WORKFLOW, R
@@ -63,19 +62,6 @@ class Wanted:
     @property
     def key(self) -> tuple:
         return (self.kind, self.stage, self.user_id, self.role, self.unit_id)
-
-
-class LazyFacts(dict):
-    """Facts computed only when a guard reads them: deciding whether `submit` is offered
-    needs the number of peer units, not the table's validation."""
-
-    def __init__(self, compute: dict[str, Callable[[], Any]]):
-        super().__init__()
-        self._compute = compute
-
-    def __missing__(self, key: str) -> Any:
-        value = self[key] = self._compute[key]()
-        return value
 
 
 def _offered_duties(workflow: Workflow, state: str, facts: dict[str, Any]) -> list[str]:
@@ -145,7 +131,9 @@ def plan_tasks(plan: Plan) -> list[Wanted]:
     reason = None
     if state == S.DRAFT and plan.round > 1:
         reason = last_reason("plan", plan.id, S.DRAFT, "return")
-    handed = _delegations(plan) if state in (S.PEER_REVIEW, S.LEADER_REVIEW, S.OFFICE_REVIEW) else {}
+    handed = (
+        _delegations(plan) if state in (S.PEER_REVIEW, S.LEADER_REVIEW, S.OFFICE_REVIEW) else {}
+    )
     out = []
 
     def add(rels: frozenset[str], **who: Any) -> None:

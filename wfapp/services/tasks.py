@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from flask import Flask
-from sqlalchemy import and_, event, false, inspect, or_, select, update
+from sqlalchemy import and_, event, false, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from wfapp.database import db
@@ -275,7 +275,9 @@ def rebuild(plan_ids: Iterable[int] | None = None) -> int:
     dirty |= {("plan", i) for i in db.session.scalars(select(Task.plan_id).distinct())}
     dirty |= {
         ("change_request", i)
-        for i in db.session.scalars(select(ChangeRequest.id).where(ChangeRequest.state == CR.PENDING))
+        for i in db.session.scalars(
+            select(ChangeRequest.id).where(ChangeRequest.state == CR.PENDING)
+        )
     }
     dirty |= {
         ("rectification_item", i)
@@ -393,22 +395,27 @@ def _announce(opened: list[Task]) -> None:
     if not actors or -1 in actors:
         return
     people = people_of(opened)
+    rows = []
+    now = utcnow()
     for task in opened:
         kind, title, body, link = _notice_text(task)
         for user_id in people.get(task.id, []):
             if user_id in actors:
                 continue
-            db.session.add(
-                Notice(
-                    user_id=user_id,
-                    plan_id=task.plan_id,
-                    kind=kind,
-                    title=title[:300],
-                    body=body,
-                    link=link,
-                    task_id=task.id,
-                )
+            rows.append(
+                {
+                    "user_id": user_id,
+                    "plan_id": task.plan_id,
+                    "kind": kind,
+                    "title": title[:300],
+                    "body": body,
+                    "link": link,
+                    "task_id": task.id,
+                    "created_at": now,
+                }
             )
+    if rows:  # one statement for everyone told, however many they are
+        db.session.execute(insert(Notice), rows)
 
 
 def _notice_text(task: Task) -> tuple[str, str, str, str]:

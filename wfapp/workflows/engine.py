@@ -19,6 +19,19 @@ from transitions import Machine, MachineError
 GuardKind = Literal["fact", "input", "branch"]
 
 
+class LazyFacts(dict):
+    """Facts computed when a guard first reads them (from zero-argument functions): firing
+    an approval does not validate the table nor count sign-offs."""
+
+    def __init__(self, compute: Mapping[str, Callable[[], Any]]):
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key: str) -> Any:
+        value = self[key] = self._compute[key]()
+        return value
+
+
 @dataclass
 class GuardContext:
     """Facts the service gathered for one attempt; guards read them, failures are noted."""
