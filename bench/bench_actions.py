@@ -136,9 +136,9 @@ def seed(url: str, sets: int, n: int, reminders: int = 0):
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "DEMO": True})
     with app.app_context():
         db.create_all()
-        program = Program(year=2099, title="压测考评", total_points=Decimal(100))
+        program = Program(year=2026, title="压测考评", total_points=Decimal(100))
         program.deadlines = [
-            StageDeadline(stage=s, due_date=date(2099, 12, 1))
+            StageDeadline(stage=s, due_date=date(2026, 12, 31))
             for s in ("draft", "peer_review", "leader_review", "office_review")
         ]
         db.session.add(program)
@@ -471,14 +471,14 @@ def run_reminders(app) -> dict:
     with app.app_context():
         due = db.session.scalars(db.select(StageDeadline).where(StageDeadline.stage == "draft"))
         for entry in due:
-            entry.due_date = date(2099, 6, 30)
+            entry.due_date = date(2026, 6, 30)
         db.session.commit()
         drafts = db.session.scalar(db.select(db.func.count(Plan.id)).where(Plan.state == "draft"))
         t0 = time.perf_counter()
-        armed = reminders.reconcile(datetime(2099, 6, 1, tzinfo=SHANGHAI))
+        armed = reminders.reconcile(datetime(2026, 6, 1, tzinfo=SHANGHAI))
         arm_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        report = reminders.scan(datetime(2099, 7, 1, 10, 0, tzinfo=SHANGHAI))  # 1 day overdue
+        report = reminders.scan(datetime(2026, 7, 1, 10, 0, tzinfo=SHANGHAI))  # 1 day overdue
         scan_s = time.perf_counter() - t0
         messages = db.session.scalar(db.select(db.func.count(OutboxMessage.id)))
         db.session.remove()
