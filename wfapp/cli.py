@@ -24,10 +24,11 @@ def main() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from wfapp.cli_tasks import tasks_group
     from wfapp.scoring.cli import scheme
 
     commands = (init_db, demo, serve, create_user, scheduler, reminders_group, outbox_group, scheme)
-    for command in commands:
+    for command in (*commands, tasks_group):
         app.cli.add_command(command)
 
 

@@ -9,7 +9,7 @@ from tests.factories import make_plan
 from tests.year.helpers import year_world
 from wfapp.database import db
 from wfapp.models import AuditEvent, ChangeRequest, StageDeadline
-from wfapp.services import openings, plans
+from wfapp.services import openings, plans, tasks
 from wfapp.workflows.plan import PLAN_WORKFLOW
 
 
@@ -70,5 +70,6 @@ def test_a_published_plan_is_nobodys_pending_duty(app):
     """Opening self-assessment is the calendar's business: published plans do not fill the
     office's inbox for months."""
     world = year_world()
-    assert plans.pending_actors(world.plan) == []
+    assert tasks.pending_actors(world.plan) == []
+    assert not plans.is_awaited(world.office, world.plan)
     assert "open_self_assessment" in plans.available_actions(world.office, world.plan)

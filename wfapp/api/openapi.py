@@ -158,6 +158,41 @@ def document() -> dict[str, Any]:
             },
         ]
     }
+    schemas["ActionResult"] = {
+        "allOf": [
+            _ref("PlanSummary"),
+            {
+                "type": "object",
+                "description": "What the action left: the plan's state and its open work, "
+                "as the service wrote it (GET the plan for its table)",
+                "properties": {
+                    "due_date": {"type": ["string", "null"], "format": "date"},
+                    "approval_number": {"type": ["string", "null"]},
+                    "published_at": {"type": ["string", "null"], "format": "date-time"},
+                    "total_points": {"type": "string"},
+                    "actions": {
+                        "type": "array",
+                        "items": {"type": "string", "enum": PLAN_WORKFLOW.actions},
+                        "description": "what still waits for this caller on the plan",
+                    },
+                    "tasks": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "stage": {"type": "string"},
+                                "role": {"type": ["string", "null"]},
+                                "unit_id": {"type": ["integer", "null"]},
+                                "user_id": {"type": ["integer", "null"]},
+                                "due_date": {"type": ["string", "null"], "format": "date"},
+                                "actions": {"type": "array", "items": {"type": "string"}},
+                            },
+                        },
+                    },
+                },
+            },
+        ]
+    }
     schemas["HistoryItem"] = {
         "type": "object",
         "required": ["action", "from_state", "to_state", "actor", "at", "comment"],
@@ -277,7 +312,7 @@ def document() -> dict[str, Any]:
                     "content": {"application/json": {"schema": _ref("ActionRequest")}},
                 },
                 "responses": {
-                    "200": _json(_ref("Plan")),
+                    "200": _json(_ref("ActionResult")),
                     **_errors("400", "401", "403", "404", "409", "422"),
                 },
             }

@@ -17,13 +17,14 @@ from wfapp.api.schemas import (
     ActionRequest,
     IndicatorTableIn,
     TokenRequest,
+    action_result,
     event_out,
     plan_detail,
     plan_summary,
 )
 from wfapp.database import db
 from wfapp.models import User
-from wfapp.services import audit, auth, excel, plans
+from wfapp.services import audit, auth, excel, plans, tasks
 from wfapp.services.errors import BadRequest, Invalid, Problem, Unauthorized
 from wfapp.workflows.plan import PLAN_WORKFLOW
 
@@ -157,7 +158,8 @@ def fire_action(plan_id: int, action: str):
         to_user_id=to_user_id,
         approval_number=body.approval_number,
     )
-    return jsonify(_detail(plan))
+    work = tasks.open_tasks("plan", plan.id)
+    return jsonify(action_result(plan, work, tasks.actions_for(g.api_user, work)))
 
 
 @bp.get("/plans/<int:plan_id>/history")

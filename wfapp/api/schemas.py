@@ -17,7 +17,7 @@ from pydantic import (
     StrictStr,
 )
 
-from wfapp.models import AuditEvent, Indicator, Plan
+from wfapp.models import AuditEvent, Indicator, Plan, Task
 from wfapp.services.deadlines import due_date
 from wfapp.timeutil import local
 from wfapp.workflows.plan import STATE_LABELS
@@ -98,6 +98,31 @@ def plan_detail(plan: Plan, actions: list[str], warnings: list[dict[str, str]]) 
         "indicators": [indicator_out(i) for i in plan.indicators],
         "warnings": warnings,
         "actions": actions,
+    }
+
+
+def action_result(plan: Plan, tasks: list[Task], mine: list[str]) -> dict[str, Any]:
+    """The answer to an action: the plan and the open work the service just wrote, without
+    reading the table or asking every action's permission again."""
+    due = min((t.due_date for t in tasks if t.due_date), default=None)
+    return {
+        **plan_summary(plan),
+        "approval_number": plan.approval_number,
+        "published_at": iso(plan.published_at),
+        "total_points": str(plan.program.total_points),
+        "due_date": due.isoformat() if due else None,
+        "actions": mine,
+        "tasks": [
+            {
+                "stage": t.stage,
+                "role": t.role,
+                "unit_id": t.unit_id,
+                "user_id": t.user_id,
+                "due_date": t.due_date.isoformat() if t.due_date else None,
+                "actions": list(t.actions),
+            }
+            for t in tasks
+        ],
     }
 
 

@@ -40,6 +40,7 @@ from wfapp.models.results import (
     UnitResult,
 )
 from wfapp.models.review import Delegation, PeerAssignment, PeerSignoff
+from wfapp.models.task import Task, TaskRole
 
 __all__ = [
     "GRADE_LABELS",
@@ -91,6 +92,8 @@ __all__ = [
     "SourceKind",
     "StageDeadline",
     "TableVersion",
+    "Task",
+    "TaskRole",
     "Unit",
     "UnitResult",
     "User",

@@ -37,3 +37,5 @@ class Notice(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The task it announces: closing the task marks the notice read (done).
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"), index=True)

@@ -66,11 +66,12 @@ class Plan(db.Model):
         back_populates="plan",
         cascade="all, delete-orphan",
         order_by="Indicator.position",
-        lazy="selectin",
     )
 
+    # Loaded when read, not with every plan: an action's row lock, a list of plans and the
+    # inbox need neither the table nor the peers (a page that shows them asks for them).
     peer_assignments: Mapped[list[PeerAssignment]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="PeerAssignment.id"
+        cascade="all, delete-orphan", order_by="PeerAssignment.id"
     )
 
     delegations: Mapped[list[Delegation]] = relationship(

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload, selectinload
 
 from wfapp.database import db
@@ -159,6 +159,14 @@ def dashboard(user: User, program_id: int, today: date | None = None) -> Dashboa
     ):
         items_of[group_of[item.plan_id]].append(item)
 
+    # Plans per group and stage: counted by the database, not by walking the plans.
+    per_stage: dict[int, Counter] = defaultdict(Counter)
+    for group_id, state, n in db.session.execute(
+        select(Plan.group_id, Plan.state, func.count(Plan.id))
+        .where(Plan.program_id == program.id)
+        .group_by(Plan.group_id, Plan.state)
+    ):
+        per_stage[group_id][state] = n
     groups = []
     for group in program.groups:
         plans, items = plans_of[group.id], items_of[group.id]
@@ -166,7 +174,7 @@ def dashboard(user: User, program_id: int, today: date | None = None) -> Dashboa
         groups.append(
             GroupDashboard(
                 group=group,
-                stages=stage_counts(plans),
+                stages=stage_counts(per_stage[group.id]),
                 units=[UnitOverdue(p, per_plan[p.id]) for p in plans],
                 grades=grade_counts(group),
                 closure=closure_series(items, end),
@@ -176,8 +184,8 @@ def dashboard(user: User, program_id: int, today: date | None = None) -> Dashboa
     return Dashboard(program, today, end, groups)
 
 
-def stage_counts(plans: list[Plan]) -> list[StageCount]:
-    per_state = Counter(p.state for p in plans)
+def stage_counts(per_state: Counter) -> list[StageCount]:
+    """Every stage in workflow order, zeros included."""
     return [StageCount(s, STATE_LABELS[s], per_state.get(s, 0)) for s in PLAN_WORKFLOW.states]
 
 

@@ -1,5 +1,6 @@
-"""In-app notices: every reminder, and every action that concerns a user (your plan was
-returned, a review awaits you), in the user's notice list with an unread count."""
+"""In-app notices: every reminder, every task opened for a user (your plan was returned, a
+review awaits you; written by wfapp.services.tasks), and news such as a publication, in the
+user's notice list with an unread count."""
 
 from __future__ import annotations
 
@@ -9,20 +10,18 @@ from flask import Flask
 from sqlalchemy import func, select, update
 
 from wfapp.database import db
-from wfapp.models import Delegation, Notice, Plan, RectificationItem, Role, RoleGrant, User
+from wfapp.models import Notice, Plan, Role, RoleGrant, User
 from wfapp.services.errors import NotFound
-from wfapp.services.events import item_changed, plan_changed
-from wfapp.services.plans import pending_actors
+from wfapp.services.events import plan_changed
 from wfapp.services.uow import transaction
 from wfapp.timeutil import utcnow
-from wfapp.workflows.plan import STATE_LABELS, S
+from wfapp.workflows.plan import S
 
 PAGE_SIZE = 100
 
 
 def init_app(app: Flask) -> None:
     plan_changed.connect(_on_plan_changed)
-    item_changed.connect(_on_item_changed)
 
 
 def plan_path(plan_id: int) -> str:
@@ -70,67 +69,12 @@ def notify(
 def _on_plan_changed(
     plan: Plan, *, actor: User | None, action: str, from_state: str, to_state: str, **kw
 ) -> None:
-    """Inside the action's transaction: tell the unit what happened to its plan, and tell
-    whoever the plan now waits for."""
-    told: set[int] = {actor.id} if actor else set()
-    unit = unit_people(plan)
-    comment = (kw.get("comment") or "").strip()
-    if action == "return":
-        reason = f"退回理由：{comment}" if comment else ""
-        _tell(unit, told, plan, "returned", f"方案被退回修改：{plan.title}", reason)
-    elif to_state == S.PUBLISHED and from_state != to_state:
-        _tell(unit, told, plan, "published", f"方案已批复公开：{plan.title}")
-    label = STATE_LABELS.get(to_state, to_state)
-    waiting = []
-    if action == "delegate":  # only the one it was handed to; the others were told before
-        latest = db.session.scalars(
-            select(Delegation).where(Delegation.plan_id == plan.id).order_by(Delegation.id.desc())
-        ).first()
-        waiting = [latest.to_user] if latest else []
-    elif from_state != to_state:
-        waiting = pending_actors(plan)
-    _tell(waiting, told, plan, "awaits", f"待您办理（{label}）：{plan.title}")
-
-
-def _on_item_changed(
-    item: RectificationItem, *, actor: User | None, action: str, to_state: str | None, **kw
-) -> None:
-    """A new item and a rejection are news for the unit; a submission for the office."""
-    told: set[int] = {actor.id} if actor else set()
-    link = item_path(item.id)
-    title = f"整改事项 #{item.id}（{item.unit.short_name}）"
-    if action in ("create_from_finding", "create_item", "carry_item"):
-        verb = "转入本年度" if action == "carry_item" else "待整改"
-        _tell(
-            unit_people(item.plan), told, item.plan, "awaits", f"{title}{verb}", item.finding, link
-        )
-    elif action == "reject":
-        reason = (kw.get("comment") or "").strip()
-        body = f"退回理由：{reason}" if reason else ""
-        _tell(
-            unit_people(item.plan),
-            told,
-            item.plan,
-            "returned",
-            f"{title}被退回重新整改",
-            body,
-            link,
-        )
-    elif action == "submit":
-        office = list(
-            db.session.scalars(
-                select(User)
-                .join(RoleGrant)
-                .where(
-                    RoleGrant.role == Role.OFFICE,
-                    RoleGrant.program_id == item.program_id,
-                    User.active.is_(True),
-                )
-                .distinct()
-                .order_by(User.username)
-            )
-        )
-        _tell(office, told, item.plan, "awaits", f"待您核验：{title}", item.result_statement, link)
+    """Inside the action's transaction: news that is no one's work. What now waits for whom
+    (a review, a returned plan with its reason, a rectification item) is announced by
+    wfapp.services.tasks when it opens the task, and marked done when the task closes."""
+    if to_state == S.PUBLISHED and from_state != to_state:
+        told: set[int] = {actor.id} if actor else set()
+        _tell(unit_people(plan), told, plan, "published", f"方案已批复公开：{plan.title}")
 
 
 def _tell(

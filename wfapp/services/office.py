@@ -4,13 +4,13 @@ board of every unit's plan. Every change is authorized here and leaves an audit 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from wfapp.database import db
 from wfapp.models import (
@@ -23,6 +23,7 @@ from wfapp.models import (
     Program,
     RoleGrant,
     StageDeadline,
+    Task,
     Unit,
     User,
 )
@@ -33,6 +34,9 @@ from wfapp.services.errors import Conflict, Forbidden, Invalid, NotFound, Proble
 from wfapp.services.uow import lock_plan, transaction
 from wfapp.timeutil import local_today, utcnow
 from wfapp.workflows.plan import PLAN_WORKFLOW, STATE_LABELS, S
+
+# The tasks whose due date is the plan's (its stage's work, its evaluators' sheets).
+PLAN_WORK = ("plan", "evaluation_sheet")
 
 # Stages that carry a due date in the program's calendar (归档 has none).
 CALENDAR_STAGES = [s for s in PLAN_WORKFLOW.states if s != S.CLOSED]
@@ -413,19 +417,43 @@ class Board:
     rows: list[BoardRow]
     counts: list[tuple[str, str, int]]  # (state, label, plans) in workflow order
     accountable: list[history.Flagged]  # units the 效能问责 rule flags this year
-
-    @property
-    def overdue(self) -> int:
-        return sum(1 for r in self.rows if r.overdue)
+    overdue: int  # plans with open work past its due date
 
 
 def board(user: User, program_id: int, today: date | None = None) -> Board:
+    """Every plan of the program with the due date of its open work (from the task rows),
+    counts per stage and the overdue count in SQL: a fixed number of statements."""
     program = get_program(user, program_id)
     today = today or local_today()
-    rows = []
-    for plan in program_plans(program):
-        due = deadlines.due_date(plan)
-        rows.append(BoardRow(plan, due, deadlines.days_left(due, today)))
-    per_state = Counter(r.plan.state for r in rows)
+    work = (Task.program_id == program.id, Task.closed_at.is_(None), Task.kind.in_(PLAN_WORK))
+    due_of = dict(
+        db.session.execute(
+            select(Task.plan_id, func.min(Task.due_date)).where(*work).group_by(Task.plan_id)
+        ).all()
+    )
+    late = select(Task.plan_id).where(*work, Task.due_date < today).distinct().subquery()
+    overdue = db.session.scalar(select(func.count()).select_from(late)) or 0
+    per_state = dict(
+        db.session.execute(
+            select(Plan.state, func.count(Plan.id))
+            .where(Plan.program_id == program.id)
+            .group_by(Plan.state)
+        ).all()
+    )
+    plans = db.session.scalars(
+        select(Plan)
+        .where(Plan.program_id == program.id)
+        .options(
+            joinedload(Plan.unit),
+            joinedload(Plan.group),
+            selectinload(Plan.peer_assignments).joinedload(PeerAssignment.reviewer_unit),
+            lazyload(Plan.indicators),
+        )
+        .order_by(Plan.group_id, Plan.id)
+    )
+    rows = [
+        BoardRow(plan, due_of.get(plan.id), deadlines.days_left(due_of.get(plan.id), today))
+        for plan in plans
+    ]
     counts = [(s, STATE_LABELS[s], per_state.get(s, 0)) for s in PLAN_WORKFLOW.states]
-    return Board(rows, counts, history.flagged(program))
+    return Board(rows, counts, history.flagged(program), overdue)

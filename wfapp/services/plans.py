@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from wfapp.database import db
@@ -39,6 +39,7 @@ from wfapp.services.targets import TableCheck, check_table
 from wfapp.services.uow import lock_plan, transaction
 from wfapp.timeutil import utcnow
 from wfapp.workflows import GuardContext, GuardFailed, InvalidAction
+from wfapp.workflows.engine import LazyFacts
 from wfapp.workflows.plan import PLAN_WORKFLOW, S
 from wfapp.workflows.rectification import R
 
@@ -120,36 +121,13 @@ def eligible_delegates(user: User, plan: Plan) -> list[User]:
     )
 
 
-def pending_actors(plan: Plan) -> list[User]:
-    """Everyone who may move the plan on now (inbox and reminders): the stage's actors,
-    less peer units that already signed and reviews handed on to someone else."""
-    roles = PLAN_WORKFLOW.actors_of(plan.state)
-    if not roles:
-        return []
-    unit_ids = {plan.unit_id} | {a.reviewer_unit_id for a in plan.peer_assignments}
-    candidates = db.session.scalars(
-        select(User)
-        .join(RoleGrant)
-        .where(
-            User.active.is_(True),
-            or_(RoleGrant.unit_id.in_(unit_ids), RoleGrant.program_id == plan.program_id),
-        )
-        .distinct()
-        .order_by(User.username)
-    )
-    return [u for u in candidates if is_awaited(u, plan)]
-
-
 def is_awaited(user: User, plan: Plan) -> bool:
-    """Whether the plan waits for this user's action (not merely allows one, like withdraw)."""
+    """Whether the plan waits for this user's action (not merely allows one, like withdraw),
+    the slow way: per user, from the permissions and guards. The task rows must agree
+    (`wfapp tasks verify`); readers use those."""
     if not relations(user, plan) & PLAN_WORKFLOW.actors_of(plan.state):
         return False
     return any(a != "withdraw" for a in available_actions(user, plan))
-
-
-def awaiting(user: User) -> list[Plan]:
-    """The user's inbox (我的待办): plans waiting for their action."""
-    return [p for p in visible_plans(user, peers=True) if is_awaited(user, p)]
 
 
 def signoffs(plan: Plan, round_: int | None = None) -> list[PeerSignoff]:
@@ -383,37 +361,55 @@ def _acting_peer_unit(user: User, plan: Plan) -> int | None:
 def _facts(
     user: User | None, plan: Plan, *, comment: str = "", to_user: User | None = None
 ) -> GuardContext:
-    count = db.session.scalar(
-        select(func.count(PeerSignoff.id)).where(
-            PeerSignoff.plan_id == plan.id, PeerSignoff.round == plan.round
-        )
-    )
-    eligible = (
-        user is not None and to_user is not None and to_user in eligible_delegates(user, plan)
-    )
-    pending_changes = 0
-    if plan.state == S.PUBLISHED:
-        pending_changes = db.session.scalar(
-            select(func.count(ChangeRequest.id)).where(
-                ChangeRequest.plan_id == plan.id, ChangeRequest.state == "pending"
+    """The facts the guards read, each computed only when a guard of the action being fired
+    (or offered) reads it: an approval does not count sign-offs or validate the table."""
+
+    def signoff_count() -> int:
+        return (
+            db.session.scalar(
+                select(func.count(PeerSignoff.id)).where(
+                    PeerSignoff.plan_id == plan.id, PeerSignoff.round == plan.round
+                )
             )
+            or 0
         )
+
+    def pending_changes() -> int:
+        if plan.state != S.PUBLISHED:
+            return 0
+        return (
+            db.session.scalar(
+                select(func.count(ChangeRequest.id)).where(
+                    ChangeRequest.plan_id == plan.id, ChangeRequest.state == "pending"
+                )
+            )
+            or 0
+        )
+
     return GuardContext(
-        {
-            "table_errors": table_check(plan).errors if plan.state == S.DRAFT else [],
-            "peer_units": len(plan.peer_assignments),
-            "signoffs": count or 0,
-            "countersign_policy": plan.program.countersign_policy,
-            "countersign_min": plan.program.countersign_min,
-            "comment": comment,
-            "delegate_eligible": eligible,
-            "pending_change_requests": pending_changes or 0,
-            "self_assessment_missing": (
-                missing_self_scores(plan) if plan.state == S.SELF_ASSESSMENT else []
-            ),
-            "has_findings": plan.state == S.CENTRAL_EVALUATION and _has_findings(plan),
-            "open_rectification_items": (_open_items(plan) if plan.state == S.RECTIFICATION else 0),
-        }
+        LazyFacts(
+            {
+                "table_errors": lambda: table_check(plan).errors if plan.state == S.DRAFT else [],
+                "peer_units": lambda: len(plan.peer_assignments),
+                "signoffs": signoff_count,
+                "countersign_policy": lambda: plan.program.countersign_policy,
+                "countersign_min": lambda: plan.program.countersign_min,
+                "comment": lambda: comment,
+                "delegate_eligible": lambda: (
+                    user is not None
+                    and to_user is not None
+                    and to_user in eligible_delegates(user, plan)
+                ),
+                "pending_change_requests": pending_changes,
+                "self_assessment_missing": lambda: (
+                    missing_self_scores(plan) if plan.state == S.SELF_ASSESSMENT else []
+                ),
+                "has_findings": lambda: plan.state == S.CENTRAL_EVALUATION and _has_findings(plan),
+                "open_rectification_items": lambda: (
+                    _open_items(plan) if plan.state == S.RECTIFICATION else 0
+                ),
+            }
+        )
     )
 
 

@@ -40,7 +40,7 @@ from wfapp.models.outbox import ITEM_STAGE
 from wfapp.services import mail, notices
 from wfapp.services.deadlines import day_overrides, days_left, due_date
 from wfapp.services.events import item_changed, plan_changed
-from wfapp.services.plans import pending_actors
+from wfapp.services.tasks import pending_actors
 from wfapp.services.uow import transaction
 from wfapp.services.workdays import CalendarNotCovered, Overrides, add_working_days
 from wfapp.timeutil import SHANGHAI, local, utcnow
@@ -107,6 +107,33 @@ def policy_for(program_id: int, stage: str) -> Policy:
     )
 
 
+class Memo:
+    """What every rule of a plan (and every reminder of one scan) asks alike, read once: the
+    program's policy per stage, its declared days, a reminder's due date per stage."""
+
+    def __init__(self) -> None:
+        self._policies: dict[tuple[int, str], Policy] = {}
+        self._overrides: dict[int, Overrides] = {}
+        self._due: dict[tuple, date | None] = {}
+
+    def policy(self, program_id: int, stage: str) -> Policy:
+        key = (program_id, stage)
+        if key not in self._policies:
+            self._policies[key] = policy_for(program_id, stage)
+        return self._policies[key]
+
+    def overrides(self, program_id: int) -> Overrides:
+        if program_id not in self._overrides:
+            self._overrides[program_id] = day_overrides(program_id)
+        return self._overrides[program_id]
+
+    def due(self, reminder: Reminder) -> date | None:
+        key = ("item", reminder.item_id) if reminder.item_id else (reminder.plan_id, reminder.stage)
+        if key not in self._due:
+            self._due[key] = _due(reminder)
+        return self._due[key]
+
+
 def rule_days(rule: str, policy: Policy, due: date, overrides: Overrides) -> Iterator[date]:
     """The local days on which a rule speaks, in order; overdue rules may never end."""
     if rule == "before":
@@ -157,10 +184,13 @@ def occurrences(
 
 def _on_plan_changed(plan: Plan, *, from_state: str, to_state: str, action: str, **_) -> None:
     """Inside the action's transaction: the old stage's reminders stop, the new stage's arm.
-    An action within a stage may still move a due date counted from it."""
+    An action within a stage moves a due date only when the stage is due N working days
+    after that very action; any other leaves the reminders as they are."""
     if from_state != to_state or action == "return":
         arm(plan)
-    else:
+        return
+    entry = plan.program.calendar_entry(plan.state)
+    if entry is not None and entry.after_event == action:
         reschedule(plan_id=plan.id)
 
 
@@ -192,14 +222,15 @@ def arm(plan: Plan, now: datetime | None = None) -> list[Reminder]:
         )
     }
     armed = []
+    memo = Memo()
     for rule in RULES:
         reminder = existing.get(rule)
         if reminder is None:
             reminder = Reminder(plan_id=plan.id, stage=plan.state, round=plan.round, rule=rule)
             reminder.plan = plan
-            db.session.add(reminder)
-        schedule(reminder, now)
+        schedule(reminder, now, memo)
         armed.append(reminder)
+    db.session.add_all(armed)  # new rows together: one INSERT for the three
     return armed
 
 
@@ -218,6 +249,7 @@ def arm_item(item: RectificationItem, now: datetime | None = None) -> list[Remin
             reminder.status, reminder.next_at = ReminderStatus.CANCELLED, None
         return []
     armed = []
+    memo = Memo()
     for rule in RULES:
         reminder = rows.get(rule)
         if reminder is None:
@@ -225,9 +257,9 @@ def arm_item(item: RectificationItem, now: datetime | None = None) -> list[Remin
                 plan_id=item.plan_id, item_id=item.id, stage=ITEM_STAGE, round=1, rule=rule
             )
             reminder.plan, reminder.item = item.plan, item
-            db.session.add(reminder)
-        schedule(reminder, now)
+        schedule(reminder, now, memo)
         armed.append(reminder)
+    db.session.add_all(armed)
     return armed
 
 
@@ -242,15 +274,16 @@ def _due(reminder: Reminder) -> date | None:
     return due_date(reminder.plan, reminder.stage)
 
 
-def schedule(reminder: Reminder, now: datetime | None = None) -> None:
+def schedule(reminder: Reminder, now: datetime | None = None, memo: Memo | None = None) -> None:
     """Set next_at from the current due date and rules, after the last occurrence handled."""
+    memo = memo or Memo()
     plan = reminder.plan
-    policy = policy_for(plan.program_id, _rules_stage(reminder))
+    policy = memo.policy(plan.program_id, _rules_stage(reminder))
     try:
-        due = _due(reminder)
+        due = memo.due(reminder)
         following = None
         if due is not None and policy.enabled:
-            for day in rule_days(reminder.rule, policy, due, day_overrides(plan.program_id)):
+            for day in rule_days(reminder.rule, policy, due, memo.overrides(plan.program_id)):
                 at = at_send_hour(day, policy)
                 if reminder.last_at is None or at > reminder.last_at:
                     following = at
@@ -291,8 +324,9 @@ def reschedule(*, program_id: int | None = None, plan_id: int | None = None) -> 
     rows = list(db.session.scalars(query))
     if plan_id is None:  # a plan's own action moves no item's due date
         rows += list(db.session.scalars(items))
+    memo = Memo()
     for reminder in rows:
-        schedule(reminder)
+        schedule(reminder, memo=memo)
     return len(rows)
 
 
@@ -343,10 +377,12 @@ def scan(now: datetime | None = None) -> ScanReport:
             .order_by(Reminder.next_at, Reminder.id)
         )
     )
+    memo = Memo()  # policies and declared days, read once per scan
     for reminder_id in due_ids:
+        memo._due.clear()  # a due date is read afresh for each reminder
         try:
             with transaction():
-                written = _fire(reminder_id, now)
+                written = _fire(reminder_id, now, memo)
         except CalendarNotCovered as exc:
             report.errors += 1
             log.error("reminder %s: %s", reminder_id, exc.message)
@@ -361,7 +397,7 @@ def scan(now: datetime | None = None) -> ScanReport:
     return report
 
 
-def _fire(reminder_id: int, now: datetime) -> int | None:
+def _fire(reminder_id: int, now: datetime, memo: Memo | None = None) -> int | None:
     """Handle one reminder; the number of messages written, or None when it stayed silent."""
     reminder = db.session.get(Reminder, reminder_id)
     if reminder is None or reminder.status != ReminderStatus.PENDING:
@@ -374,12 +410,13 @@ def _fire(reminder_id: int, now: datetime) -> int | None:
     elif (plan.state, plan.round) != (reminder.stage, reminder.round):
         reminder.status = ReminderStatus.CANCELLED  # left the stage without a signal
         return None
-    policy = policy_for(plan.program_id, _rules_stage(reminder))
-    due = _due(reminder)
+    memo = memo or Memo()
+    policy = memo.policy(plan.program_id, _rules_stage(reminder))
+    due = memo.due(reminder)
     if due is None or not policy.enabled:
         reminder.next_at, reminder.status = None, ReminderStatus.DONE
         return None
-    overrides = day_overrides(plan.program_id)
+    overrides = memo.overrides(plan.program_id)
     newest, following = occurrences(
         reminder.rule, policy, due, overrides, after=reminder.last_at, now=now
     )

@@ -48,7 +48,7 @@ STILL_VALID = Guard(
 TRANSITIONS = [
     Transition("approve", CR.PENDING, CR.APPROVED, (STILL_VALID,)),
     Transition("reject", CR.PENDING, CR.REJECTED, (HAS_REASON,)),
-    Transition("withdraw", CR.PENDING, CR.WITHDRAWN),
+    Transition("withdraw", CR.PENDING, CR.WITHDRAWN, duty=False),
 ]
 
 WHO = {

@@ -19,6 +19,19 @@ from transitions import Machine, MachineError
 GuardKind = Literal["fact", "input", "branch"]
 
 
+class LazyFacts(dict):
+    """Facts computed when a guard first reads them (from zero-argument functions): firing
+    an approval does not validate the table nor count sign-offs."""
+
+    def __init__(self, compute: Mapping[str, Callable[[], Any]]):
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key: str) -> Any:
+        value = self[key] = self._compute[key]()
+        return value
+
+
 @dataclass
 class GuardContext:
     """Facts the service gathered for one attempt; guards read them, failures are noted."""
@@ -83,6 +96,9 @@ class Transition:
     # Fired by the system as the consequence of another object's change (the last
     # rectification item closing closes the plan): nobody's duty, and no person's button.
     automatic: bool = False
+    # False: an action someone *may* take but nobody waits for (a unit withdrawing what it
+    # sent): it never makes a task, though the task of the state lists it among its buttons.
+    duty: bool = True
 
 
 class Workflow:
@@ -135,16 +151,34 @@ class Workflow:
     def actions_from(self, state: str) -> list[str]:
         return list(dict.fromkeys(t.action for t in self.transitions if t.source == state))
 
-    def actors_of(self, state: str) -> frozenset[str]:
-        """Who is expected to act while a plan sits in `state` (inbox and reminders):
-        those whose actions keep it there or move it on, not those who may only take it back."""
+    def duty_actions(self, state: str) -> list[str]:
+        """The actions that make someone's work in `state` (a task): taken by a person, and
+        keeping the object in its state or moving it on, not only taking it back."""
         order = {s: i for i, s in enumerate(self.states)}
-        roles: set[str] = set()
+        names = []
         for t in self.transitions:
-            if t.scheduled or t.batch or t.automatic or t.source != state:
+            if t.scheduled or t.batch or t.automatic or not t.duty or t.source != state:
                 continue
             if t.dest is None or order[t.dest] > order[state]:
-                roles |= self.roles_for(t.action, state)
+                names.append(t.action)
+        return list(dict.fromkeys(names))
+
+    def person_actions(self, state: str) -> list[str]:
+        """Every action a person may take from `state` (the buttons of its task)."""
+        return list(
+            dict.fromkeys(
+                t.action
+                for t in self.transitions
+                if t.source == state and not (t.scheduled or t.batch or t.automatic)
+            )
+        )
+
+    def actors_of(self, state: str) -> frozenset[str]:
+        """Who is expected to act while an object sits in `state` (inbox and reminders):
+        those whose actions keep it there or move it on, not those who may only take it back."""
+        roles: set[str] = set()
+        for action in self.duty_actions(state):
+            roles |= self.roles_for(action, state)
         return frozenset(roles)
 
     def is_scheduled(self, action: str) -> bool:

@@ -143,7 +143,7 @@ UNIT = frozenset({"liaison", "unit_head"})
 
 TRANSITIONS = [
     Transition("submit", S.DRAFT, S.PEER_REVIEW, (HAS_PEERS, TABLE_VALID)),
-    Transition("withdraw", S.PEER_REVIEW, S.DRAFT, (NO_REVIEWER_ACTED,)),
+    Transition("withdraw", S.PEER_REVIEW, S.DRAFT, (NO_REVIEWER_ACTED,), duty=False),
     Transition("peer_approve", S.PEER_REVIEW, S.LEADER_REVIEW, (COUNTERSIGN_MET,)),
     Transition("peer_approve", S.PEER_REVIEW, None, unless=(COUNTERSIGN_MET,)),
     Transition("leader_approve", S.LEADER_REVIEW, S.OFFICE_REVIEW),
