@@ -37,6 +37,12 @@ def init_db() -> None:
     """Create or upgrade the database schema to the newest migration."""
     from flask_migrate import upgrade
 
+    from wfapp.database import check_database
+
+    try:
+        check_database(db.engine)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     upgrade(directory=current_app.config["MIGRATIONS_DIR"])
     click.echo(f"数据库已就绪：{_safe_url()}")
 

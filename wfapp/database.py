@@ -93,3 +93,20 @@ def mysql_foreign_key_checks(bind, on: bool) -> None:
     an index a foreign key uses unless the checks are off for that moment."""
     if is_mysql(bind.dialect.name):
         bind.exec_driver_sql(f"SET SESSION foreign_key_checks = {int(on)}")
+
+
+def check_database(engine) -> None:
+    """Refuse a MariaDB/MySQL database whose tables would not hold every Chinese character
+    (MySQL's "utf8" and latin1 lose four-byte ones such as 𠮷): a ValueError says what to do."""
+    if not is_mysql(engine.dialect.name):
+        return
+    with engine.connect() as conn:
+        charset = conn.exec_driver_sql(
+            "SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA "
+            "WHERE SCHEMA_NAME = DATABASE()"
+        ).scalar()
+    if charset != "utf8mb4":
+        raise ValueError(
+            f"数据库字符集为 {charset}，须为 utf8mb4：ALTER DATABASE <名称> CHARACTER SET utf8mb4 "
+            "COLLATE utf8mb4_bin（在建表之前）"
+        )

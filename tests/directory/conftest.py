@@ -38,6 +38,9 @@ modulepath /usr/lib/ldap
 moduleload back_mdb
 moduleload ppolicy
 pidfile {root}/slapd.pid
+TLSCACertificateFile {root}/ca.pem
+TLSCertificateFile {root}/server.pem
+TLSCertificateKeyFile {root}/server.key
 database mdb
 maxsize 10485760
 suffix "{suffix}"
@@ -63,9 +66,63 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def make_certificates(root: Path) -> None:
+    """A CA of the test's own and the server's certificate for 127.0.0.1, for StartTLS."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=root, check=True, capture_output=True)
+
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=wfapp test CA",
+    )
+    openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    )
+    (root / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    )
+
+
 @dataclass
 class Slapd:
     url: str
+    ca_file: str
 
     def admin(self) -> Connection:
         """A connection as the directory's manager, to change entries during a test."""
@@ -76,8 +133,11 @@ class Slapd:
 def slapd(tmp_path_factory) -> Iterator[Slapd]:
     if not (os.path.exists(SLAPD) and os.path.exists(SLAPADD)):
         missing("OpenLDAP slapd", "apt-get install -y slapd ldap-utils")
+    if shutil.which("openssl") is None:
+        missing("openssl", "apt-get install -y openssl (the test CA for StartTLS)")
     root = tmp_path_factory.mktemp("slapd")
     (root / "data").mkdir()
+    make_certificates(root)
     conf = root / "slapd.conf"
     conf.write_text(
         CONFIG.format(root=root, suffix=SUFFIX, admin_dn=ADMIN_DN, admin_password=ADMIN_PASSWORD)
@@ -93,13 +153,13 @@ def slapd(tmp_path_factory) -> Iterator[Slapd]:
         deadline = time.monotonic() + 20
         while True:
             try:
-                Slapd(url).admin().unbind()
+                Slapd(url, "").admin().unbind()
                 break
             except Exception:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        yield Slapd(url)
+        yield Slapd(url, str(root / "ca.pem"))
     finally:
         if pid_file.exists():
             pid = int(pid_file.read_text())

@@ -104,6 +104,16 @@ class TestANewDirectoryUser:
         assert token_login(client, "wang", "wang-pass").status_code == 200
         assert user_named("wang").directory_dn == user_dn("wang")
 
+    def test_start_tls_verifies_the_server_against_the_configured_ca(self, directory, app, client):
+        """With StartTLS and the site's CA file the login works; a certificate the host does
+        not trust (no CA file: the system's CAs) is an unreachable directory, never a
+        plain-text fallback."""
+        app.config.update(DIRECTORY_START_TLS=True, DIRECTORY_CA_FILE="")
+        r = token_login(client, "wang", "wang-pass")
+        assert r.status_code == 503 and user_named("wang") is None
+        app.config.update(DIRECTORY_CA_FILE=directory.ca_file)
+        assert token_login(client, "wang", "wang-pass").status_code == 200
+
 
 # What each refusal says, on the page and in the API; none creates a local user.
 BAD = "用户名或密码错误"
