@@ -169,6 +169,12 @@ class TestARefusedLogin:
         assert user_named("wang") is None
         assert db.session.query(LoginAttempt).filter_by(username="wang").count() == 0
 
+    def test_a_filter_that_finds_two_entries_logs_nobody_in(self, directory, app, client):
+        """A user filter that matches more than one entry is never guessed between."""
+        app.config.update(DIRECTORY_USER_FILTER="(|(uid={username})(uid=li))")
+        assert token_login(client, "wang", "wang-pass").status_code == 401
+        assert user_named("wang") is None and user_named("li") is None
+
     def test_a_user_disabled_after_provisioning_loses_its_directory_roles(self, directory, client):
         """A clerk who has logged in before and is then disabled in the directory: the next
         login is refused and the roles the directory gave are taken away at once."""

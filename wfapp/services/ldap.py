@@ -17,6 +17,10 @@ from ldap3.utils.dn import escape_rdn, parse_dn
 # Active Directory's userAccountControl flag ACCOUNTDISABLE.
 AD_ACCOUNT_DISABLED = 0x2
 INVALID_CREDENTIALS = 49
+# Some servers answer unwillingToPerform to the bind of a locked or disabled account.
+UNWILLING_TO_PERFORM = 53
+SIZE_LIMIT_EXCEEDED = 4
+NO_SUCH_OBJECT = 32
 
 
 class WrongCredentials(Exception):
@@ -113,15 +117,18 @@ def _bind(conn: Connection, settings: Settings) -> bool:
         raise DirectoryDown(f"StartTLS refused: {conn.result}")
     if conn.bind():
         return True
-    if conn.result.get("result") == INVALID_CREDENTIALS:
+    if conn.result.get("result") in (INVALID_CREDENTIALS, UNWILLING_TO_PERFORM):
         return False
     raise DirectoryDown(f"bind refused: {conn.result}")
 
 
-def _search(conn: Connection, base: str, query: str, attributes: list[str]) -> list[dict]:
-    if not conn.search(base, query, SUBTREE, attributes=attributes, size_limit=50):
-        if conn.result.get("result") in (0, 32):  # success with nothing, or noSuchObject
-            return []
+def _search(
+    conn: Connection, base: str, query: str, attributes: list[str], limit: int = 0
+) -> list[dict]:
+    """The entries found (referrals left out); `limit` 0 is the server's own limit, and an
+    exceeded limit still returns what came."""
+    ok = conn.search(base, query, SUBTREE, attributes=attributes, size_limit=limit)
+    if not ok and conn.result.get("result") not in (0, NO_SUCH_OBJECT, SIZE_LIMIT_EXCEEDED):
         raise DirectoryDown(f"search failed: {conn.result}")
     return [r for r in conn.response or [] if r.get("type") == "searchResEntry"]
 
@@ -149,6 +156,8 @@ def look_up(settings: Settings, username: str, password: str) -> DirectoryUser:
     AccountDisabled or DirectoryDown."""
     if not username or not password:  # an empty password would be an anonymous bind
         raise WrongCredentials
+    if not settings.base_dn:
+        raise DirectoryDown("DIRECTORY_BASE_DN is empty")
     try:
         return _look_up(settings, username, password)
     except LDAPException as exc:  # unreachable, timed out, TLS failed …
@@ -172,7 +181,7 @@ def _look_up(settings: Settings, username: str, password: str) -> DirectoryUser:
         try:
             if not _bind(conn, settings):
                 raise WrongCredentials
-            entries = _search(conn, settings.base_dn, user_filter, attributes)
+            entries = _search(conn, settings.base_dn, user_filter, attributes, limit=2)
             if len(entries) != 1:
                 raise WrongCredentials
             entry = entries[0]
@@ -184,7 +193,7 @@ def _look_up(settings: Settings, username: str, password: str) -> DirectoryUser:
     try:
         if not _bind(service, settings):
             raise DirectoryDown("the service account's bind was refused")
-        entries = _search(service, settings.base_dn, user_filter, attributes)
+        entries = _search(service, settings.base_dn, user_filter, attributes, limit=2)
         if len(entries) != 1:  # none, or ambiguous: never guess
             raise WrongCredentials
         entry = entries[0]
@@ -234,7 +243,7 @@ def _matches(conn: Connection, dn: str, query: str) -> bool:
     if not query:
         return False
     if not conn.search(dn, query, BASE, attributes=[]):
-        if conn.result.get("result") in (0, 32):
+        if conn.result.get("result") in (0, NO_SUCH_OBJECT):
             return False
         raise DirectoryDown(f"search failed: {conn.result}")
     return any(r.get("type") == "searchResEntry" for r in conn.response or [])
