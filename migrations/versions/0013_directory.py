@@ -2,7 +2,7 @@
 reminder's plan-level unique index in a form MariaDB/MySQL can hold too
 
 Revision ID: 0013_directory
-Revises: 0007_history
+Revises: 0014_scoring
 Create Date: 2026-12-04 02:40:00
 
 """
@@ -14,7 +14,7 @@ from wfapp.database import mysql_foreign_key_checks
 
 # revision identifiers, used by Alembic.
 revision = '0013_directory'
-down_revision = '0007_history'
+down_revision = '0014_scoring'
 branch_labels = None
 depends_on = None
 
