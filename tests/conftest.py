@@ -1,7 +1,7 @@
-"""Fixtures: a fresh database per test (SQLite file, or PostgreSQL when
+"""Fixtures: a fresh database per test (SQLite file, or PostgreSQL or MariaDB/MySQL when
 WFAPP_TEST_DATABASE_URL is set), the app, API clients acting as a given user.
 
-The tests run in parallel (pytest-xdist). A SQLite file is per test anyway; on PostgreSQL
+The tests run in parallel (pytest-xdist). A SQLite file is per test anyway; on a server
 each worker uses its own database "<name>_<worker id>" (test_gw0, test_gw1 …), created
 beside the given one when missing, and empties it between its tests. Each worker builds the
 app once and lends it to each test on that test's database, its configuration restored."""
@@ -15,42 +15,21 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from tests.databases import beside, cleaner, create_database
 from wfapp import create_app
 from wfapp.database import db, setup_engine_events
 
-GIVEN_PG_URL = os.environ.get("WFAPP_TEST_DATABASE_URL")
+# A database server to run on instead of SQLite: PostgreSQL or MariaDB/MySQL.
+GIVEN_SERVER_URL = os.environ.get("WFAPP_TEST_DATABASE_URL")
 # Set by pytest-xdist in each worker ("gw0", "gw1" …); absent without xdist or with -n0.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 
-
-def beside(url: str, suffix: str) -> str:
-    """The URL of the PostgreSQL database "<name>_<suffix>" on the same server."""
-    parsed = make_url(url)
-    return parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(hide_password=False)
-
-
-def ensure_database(url: str) -> None:
-    """Create the PostgreSQL database `url` names unless it exists (connecting to the one
-    given in WFAPP_TEST_DATABASE_URL to do so)."""
-    assert GIVEN_PG_URL, "only for PostgreSQL runs"
-    name = make_url(url).database
-    admin = create_engine(GIVEN_PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-            ).first()
-            if exists is None:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-
-
-# This process's PostgreSQL database: the given one, or under xdist the worker's own.
-PG_URL = beside(GIVEN_PG_URL, WORKER) if GIVEN_PG_URL and WORKER else GIVEN_PG_URL
+# This process's server database: the given one, or under xdist the worker's own.
+SERVER_URL = beside(GIVEN_SERVER_URL, WORKER) if GIVEN_SERVER_URL and WORKER else GIVEN_SERVER_URL
+SERVER_DIALECT = make_url(SERVER_URL).get_dialect().name if SERVER_URL else "sqlite"
 
 
 # Screenshots of the browser tests (tests/browser).
@@ -75,16 +54,15 @@ def _config(url: str) -> dict:
 
 @pytest.fixture(scope="session")
 def _template_db(tmp_path_factory) -> str:
-    """Build the schema once: a SQLite file to copy, or the PostgreSQL tables."""
-    if PG_URL:
-        if PG_URL != GIVEN_PG_URL:
-            ensure_database(PG_URL)
-        app = create_app(_config(PG_URL))
+    """Build the schema once: a SQLite file to copy, or the tables on the server."""
+    if SERVER_URL:
+        create_database(SERVER_URL)
+        app = create_app(_config(SERVER_URL))
         with app.app_context():
             db.drop_all()
             db.create_all()
             db.engine.dispose()
-        return PG_URL
+        return SERVER_URL
     path = tmp_path_factory.mktemp("template") / "template.db"
     app = create_app(_config(f"sqlite:///{path}"))
     with app.app_context():
@@ -94,27 +72,18 @@ def _template_db(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def _pg_cleaner(_template_db: str):
-    """Empties every table between tests. DELETE with triggers off (the audit trail's
-    append-only trigger included) is an order of magnitude faster than TRUNCATE here."""
+def _server_cleaner(_template_db: str):
+    """Empties every table between tests (tests/databases.py says how, per server)."""
     engine = create_engine(_template_db)
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-
-    def clean() -> None:
-        with engine.begin() as conn:
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-            for name in tables:
-                conn.execute(text(f'DELETE FROM "{name}"'))
-
-    yield clean
+    yield cleaner(engine)
     engine.dispose()
 
 
 @pytest.fixture
 def database_url(_template_db: str, tmp_path: Path, request) -> str:
-    if PG_URL:
-        request.getfixturevalue("_pg_cleaner")()
-        return PG_URL
+    if SERVER_URL:
+        request.getfixturevalue("_server_cleaner")()
+        return SERVER_URL
     target = tmp_path / "wfapp.db"
     shutil.copy(_template_db, target)
     return f"sqlite:///{target}"
@@ -127,7 +96,7 @@ def _shared_app(tmp_path_factory) -> Flask:
     from tests.client import IsolatedClient
 
     unused = tmp_path_factory.mktemp("unused") / "unused.db"  # each test's file replaces it
-    app = create_app(_config(PG_URL or f"sqlite:///{unused}"))
+    app = create_app(_config(SERVER_URL or f"sqlite:///{unused}"))
     app.test_client_class = IsolatedClient  # each request its own app context and session
     return app
 
@@ -153,7 +122,7 @@ def app(_shared_app: Flask, database_url: str, tmp_path: Path) -> Iterator[Flask
     saved = dict(app.config)
     app.config["EVIDENCE_DIR"] = str(tmp_path / "evidence")
     with app.app_context():
-        if not PG_URL:
+        if not SERVER_URL:
             _use_sqlite_file(app, database_url)
         yield app
         db.session.remove()

@@ -6,30 +6,24 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
-from tests.conftest import PG_URL, _config
+from tests.conftest import SERVER_URL, _config
+from tests.databases import beside, create_database, drop_database
 from wfapp import create_app
 from wfapp.database import db
 
 
 @pytest.fixture
 def empty_database_url(tmp_path):
-    """A database with nothing in it: a new SQLite file, or a scratch PostgreSQL database."""
-    if not PG_URL:
+    """A database with nothing in it: a new SQLite file, or a scratch one on the server."""
+    if not SERVER_URL:
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    url = make_url(PG_URL)
-    scratch = url.set(database=f"{url.database}_migrations")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{scratch.database}"'))
-    yield scratch.render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch.database}" WITH (FORCE)'))
-    admin.dispose()
+    scratch = beside(SERVER_URL, "migrations")
+    create_database(scratch, replace=True)
+    yield scratch
+    drop_database(scratch)
 
 
 def test_upgrade_check_downgrade_upgrade(empty_database_url):

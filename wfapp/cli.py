@@ -38,6 +38,12 @@ def init_db() -> None:
     """Create or upgrade the database schema to the newest migration."""
     from flask_migrate import upgrade
 
+    from wfapp.database import check_database
+
+    try:
+        check_database(db.engine)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     upgrade(directory=current_app.config["MIGRATIONS_DIR"])
     click.echo(f"数据库已就绪：{_safe_url()}")
 
@@ -180,8 +186,9 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool) -> None:
 @with_appcontext
 def create_user(username, display_name, email, password, grants) -> None:
     """Create a user with role grants."""
-    from wfapp.models import PROGRAM_ROLES, UNIT_ROLES, Program, Role, RoleGrant, Unit, User
+    from wfapp.models import RoleGrant, User
     from wfapp.services.auth import hash_password, new_nonce
+    from wfapp.services.directory import resolve_grant
 
     if db.session.scalars(select(User).where(User.username == username)).first():
         raise click.ClickException(f"用户名 {username} 已存在")
@@ -199,21 +206,13 @@ def create_user(username, display_name, email, password, grants) -> None:
         token_nonce=new_nonce(),
     )
     for spec in grants:
-        role, _, scope = spec.partition("@")
-        if role not in {r.value for r in Role}:
-            raise click.ClickException(f"未知角色：{role}")
-        if role in UNIT_ROLES:
-            unit = db.session.scalars(
-                select(Unit).where((Unit.name == scope) | (Unit.short_name == scope))
-            ).first() or (db.session.get(Unit, int(scope)) if scope.isdigit() else None)
-            if unit is None:
-                raise click.ClickException(f"未找到单位：{scope}")
-            user.grants.append(RoleGrant(role=role, unit_id=unit.id))
-        elif role in PROGRAM_ROLES:
-            program = db.session.get(Program, int(scope)) if scope.isdigit() else None
-            if program is None:
-                raise click.ClickException(f"未找到考评项目：{scope}（请填写项目编号）")
-            user.grants.append(RoleGrant(role=role, program_id=program.id))
+        try:
+            grant = resolve_grant(spec)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        user.grants.append(
+            RoleGrant(role=grant.role, unit_id=grant.unit_id, program_id=grant.program_id)
+        )
     db.session.add(user)
     db.session.commit()
     click.echo(f"已创建用户 {username}")

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.engine import make_url
+
+from wfapp.database import is_mysql
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = Path(os.environ.get("WFAPP_CONFIG_DIR", ROOT / "config"))
@@ -29,7 +32,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
 
     url = str(app.config["DATABASE_URL"])
     app.config["USES_DEFAULT_DATABASE"] = url == DEFAULT_DATABASE_URL
-    app.config["SQLALCHEMY_DATABASE_URI"] = _absolute_sqlite(url, app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _with_utf8mb4(_absolute_sqlite(url, app.instance_path))
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(url))
     # Flask's own defaults include these keys (SameSite None), so setdefault would not apply.
     app.config["SESSION_COOKIE_HTTPONLY"] = True
@@ -57,8 +60,22 @@ def _absolute_sqlite(url: str, instance_path: str) -> str:
     return url
 
 
+def _with_utf8mb4(url: str) -> str:
+    """MariaDB/MySQL: the connection speaks utf8mb4 (every Chinese character, not only the
+    three-byte ones of MySQL's "utf8") unless the URL names a charset itself."""
+    parsed = make_url(url)
+    if not is_mysql(parsed.get_dialect().name) or "charset" in parsed.query:
+        return url
+    return parsed.update_query_dict({"charset": "utf8mb4"}).render_as_string(hide_password=False)
+
+
 def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # Writers wait for each other instead of failing at once.
         return {"connect_args": {"timeout": 30}}
+    if is_mysql(make_url(url).get_dialect().name):
+        # PostgreSQL's default isolation, so that a transaction sees what others committed
+        # (InnoDB's default, REPEATABLE READ, would keep reading its first snapshot); the
+        # server closes idle connections after wait_timeout, so recycle them before.
+        return {"pool_pre_ping": True, "pool_recycle": 3600, "isolation_level": "READ COMMITTED"}
     return {"pool_pre_ping": True}

@@ -1,13 +1,13 @@
-"""The declarative base and the unbound Flask-SQLAlchemy handle.
+"""The declarative base, the unbound Flask-SQLAlchemy handle, and the few statements that
+differ between the databases wfapp runs on (SQLite, PostgreSQL, MariaDB/MySQL).
 
-The naming convention makes migrations name constraints the same way on SQLite and
-PostgreSQL."""
+The naming convention makes migrations name constraints the same way on every database."""
 
 from decimal import Decimal
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, MetaData, Numeric, event
+from sqlalchemy import DDL, JSON, MetaData, Numeric, Table, event
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
@@ -46,3 +46,67 @@ def setup_engine_events(app: Flask) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
+
+
+# SQLAlchemy names the dialect "mariadb" for mariadb:// URLs and "mysql" for mysql:// ones,
+# whichever server answers; both speak the same SQL here.
+MYSQL_DIALECTS = ("mysql", "mariadb")
+
+
+def is_mysql(dialect_name: str) -> bool:
+    return dialect_name in MYSQL_DIALECTS
+
+
+def append_only_sql(table: str, dialect_name: str) -> list[str]:
+    """Triggers that refuse UPDATE and DELETE on `table`, for anyone who bypasses the ORM.
+    Migrations run these too, so the names must stay as they are."""
+    message = f"{table} is append-only"
+    if dialect_name == "postgresql":
+        return [
+            f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$ "
+            f"BEGIN RAISE EXCEPTION '{message}'; END; $$ LANGUAGE plpgsql",
+            f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()",
+        ]
+    if is_mysql(dialect_name):
+        return [
+            f"CREATE TRIGGER {table}_no_{what.lower()} BEFORE {what} ON {table} FOR EACH ROW "
+            f"SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '{message}'"
+            for what in ("UPDATE", "DELETE")
+        ]
+    return [
+        f"CREATE TRIGGER {table}_no_{what.lower()} BEFORE {what} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+        for what in ("UPDATE", "DELETE")
+    ]
+
+
+def make_append_only(table: Table) -> None:
+    """create_all() creates the triggers with the table, on each database."""
+    for dialect in ("sqlite", "postgresql", *MYSQL_DIALECTS):
+        for sql in append_only_sql(table.name, dialect):
+            event.listen(table, "after_create", DDL(sql).execute_if(dialect=dialect))
+
+
+def mysql_foreign_key_checks(bind, on: bool) -> None:
+    """Downgrades drop a table's indexes before the table, and MariaDB/MySQL refuse to drop
+    an index a foreign key uses unless the checks are off for that moment."""
+    if is_mysql(bind.dialect.name):
+        bind.exec_driver_sql(f"SET SESSION foreign_key_checks = {int(on)}")
+
+
+def check_database(engine) -> None:
+    """Refuse a MariaDB/MySQL database whose tables would not hold every Chinese character
+    (MySQL's "utf8" and latin1 lose four-byte ones such as 𠮷): a ValueError says what to do."""
+    if not is_mysql(engine.dialect.name):
+        return
+    with engine.connect() as conn:
+        charset = conn.exec_driver_sql(
+            "SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA "
+            "WHERE SCHEMA_NAME = DATABASE()"
+        ).scalar()
+    if charset != "utf8mb4":
+        raise ValueError(
+            f"数据库字符集为 {charset}，须为 utf8mb4：ALTER DATABASE <名称> CHARACTER SET utf8mb4 "
+            "COLLATE utf8mb4_bin（在建表之前）"
+        )

@@ -4,8 +4,9 @@ delivers the outbox. Jobs only call services.
 `wfapp scheduler` runs it in the foreground (BlockingScheduler); `wfapp serve` runs it in
 a background thread for the embedded default. create_app never starts one, so gunicorn
 workers never do. However many are started, one acts: on PostgreSQL the holder of an
-advisory lock (kept on a dedicated connection, freed by the server when the process
-dies); on SQLite the holder of a lease row renewed each tick and between messages.
+advisory lock, on MariaDB/MySQL of a named lock (GET_LOCK), each kept on a dedicated
+connection and freed by the server when the process dies; on SQLite the holder of a lease
+row renewed each tick and between messages.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 from sqlalchemy import Connection, or_, text, update
 
-from wfapp.database import db
+from wfapp.database import db, is_mysql
 from wfapp.models import SchedulerLease
 from wfapp.services import mail, openings, reminders
 from wfapp.services.errors import Conflict
@@ -37,6 +38,18 @@ TIMEZONE = "Asia/Shanghai"
 LOCK_NAME = "scheduler"
 # pg_try_advisory_lock takes a bigint; this one is wfapp's.
 ADVISORY_KEY = zlib.crc32(b"wfapp-scheduler")
+# MariaDB/MySQL named locks are server-wide: the name carries the database's, so two
+# wfapp databases on one server each get their scheduler.
+SERVER_LOCK_SQL = {
+    "postgresql": (
+        "SELECT pg_try_advisory_lock(:k)",
+        "SELECT pg_advisory_unlock(:k)",
+    ),
+    "mysql": (
+        "SELECT GET_LOCK(CONCAT('wfapp-scheduler:', DATABASE()), 0)",
+        "SELECT RELEASE_LOCK(CONCAT('wfapp-scheduler:', DATABASE()))",
+    ),
+}
 
 
 @dataclass
@@ -67,12 +80,14 @@ class SingletonLock:
         self._conn: Connection | None = None
 
     @property
-    def _postgres(self) -> bool:
-        return db.engine.dialect.name == "postgresql"
+    def _server_lock(self) -> tuple[str, str] | None:
+        """The (take, free) statements of the server's own lock; None on SQLite."""
+        name = db.engine.dialect.name
+        return SERVER_LOCK_SQL.get("mysql" if is_mysql(name) else name)
 
     def acquire(self) -> bool:
         was_held = self.held
-        self.held = self._pg_acquire() if self._postgres else self._lease()
+        self.held = self._server_acquire() if self._server_lock else self._lease()
         self.fresh = self.held and not was_held
         return self.held
 
@@ -81,10 +96,10 @@ class SingletonLock:
         return self.acquire()
 
     def release(self) -> None:
-        if self._postgres:
+        if self._server_lock:
             if self._conn is not None:
                 try:
-                    self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+                    self._conn.execute(text(self._server_lock[1]), {"k": ADVISORY_KEY})
                     self._conn.commit()
                 finally:
                     self._conn.close()
@@ -98,7 +113,7 @@ class SingletonLock:
                 )
         self.held = False
 
-    def _pg_acquire(self) -> bool:
+    def _server_acquire(self) -> bool:
         if self._conn is not None:
             try:
                 self._conn.execute(text("SELECT 1"))
@@ -109,7 +124,8 @@ class SingletonLock:
                 self._conn.invalidate()
                 self._conn = None
         conn = db.engine.connect()
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar()
+        take = self._server_lock[0]  # type: ignore[index]  # not None here
+        got = conn.execute(text(take), {"k": ADVISORY_KEY}).scalar()
         conn.commit()
         if got:
             self._conn = conn

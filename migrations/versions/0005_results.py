@@ -9,6 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import wfapp.timeutil
+from wfapp.database import mysql_foreign_key_checks
 from wfapp.models.results import flag_trigger_sql
 
 
@@ -114,6 +115,7 @@ def upgrade():
 
 
 def downgrade():
+    mysql_foreign_key_checks(op.get_bind(), False)
     # Dropping the table drops its triggers; PostgreSQL keeps the function.
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS result_flag_no_change ON result_flag")
@@ -137,4 +139,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_program_scheme_program_id'))
 
     op.drop_table('program_scheme')
+    mysql_foreign_key_checks(op.get_bind(), True)
     # ### end Alembic commands ###

@@ -1,7 +1,7 @@
 """tasks: the open work of every workflow as rows; the tasks of every running object
 
 Revision ID: 0008_tasks
-Revises: 0014_scoring
+Revises: 0013_directory
 Create Date: 2026-12-04 02:05:30.079071
 
 """
@@ -13,7 +13,7 @@ import wfapp.timeutil
 
 # revision identifiers, used by Alembic.
 revision = '0008_tasks'
-down_revision = '0014_scoring'
+down_revision = '0013_directory'
 branch_labels = None
 depends_on = None
 

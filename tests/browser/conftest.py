@@ -2,7 +2,7 @@
 
 The server runs in a thread on a free localhost port, on its own database seeded with the
 demo: a temporary SQLite file, or — when WFAPP_TEST_DATABASE_URL is set — a separate
-PostgreSQL database "<name>_browser" next to the process's own (under xdist the worker's,
+database "<name>_browser" on that server next to the process's own (under xdist the worker's,
 "<name>_gw0_browser"), because the other tests empty theirs. One browser per session (per
 xdist worker); screenshots of each step go to test-artifacts/browser/, emptied when the run
 starts (tests/conftest.py)."""
@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.components import missing
-from tests.conftest import ARTIFACTS, PG_URL, beside, ensure_database
+from tests.conftest import ARTIFACTS, SERVER_URL
+from tests.databases import beside, create_database
 from wfapp import create_app
 from wfapp.database import db
 
@@ -28,10 +29,10 @@ PASSWORD = "wfapp-demo"
 
 
 def _database_url(tmp_path_factory) -> str:
-    if not PG_URL:
+    if not SERVER_URL:
         return f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
-    url = beside(PG_URL, "browser")
-    ensure_database(url)
+    url = beside(SERVER_URL, "browser")
+    create_database(url)
     return url
 
 

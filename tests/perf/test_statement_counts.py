@@ -14,7 +14,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import create_engine, select
 
-from tests.conftest import PG_URL, _config, beside, ensure_database
+from tests.conftest import SERVER_URL, _config
+from tests.databases import beside, create_database
 from tests.factories import ApiClient
 from tests.pages import Browser
 from tests.statements import count_statements
@@ -107,9 +108,9 @@ def counts(_shared_app: Flask, tmp_path_factory) -> dict[tuple[str, str], list[i
     with app.app_context():
         saved_engine = db.engines[None]  # type: ignore[index]
     saved_config = dict(app.config)
-    if PG_URL:
-        url = beside(PG_URL, "statements")
-        ensure_database(url)
+    if SERVER_URL:
+        url = beside(SERVER_URL, "statements")
+        create_database(url)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('statements') / 'wfapp.db'}"
     app.config.update(_config(url), SQLALCHEMY_DATABASE_URI=url)

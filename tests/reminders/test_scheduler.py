@@ -9,7 +9,7 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from tests.conftest import PG_URL
+from tests.conftest import SERVER_URL
 from tests.factories import make_plan, make_unit
 from wfapp.database import db
 from wfapp.models import OutboxMessage, SchedulerLease
@@ -19,8 +19,10 @@ from wfapp.services.errors import Conflict
 
 from .conftest import at
 
-postgres_only = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL advisory locks")
-sqlite_only = pytest.mark.skipif(bool(PG_URL), reason="the SQLite lease row")
+server_only = pytest.mark.skipif(
+    not SERVER_URL, reason="needs a server's own lock (PostgreSQL advisory, MariaDB GET_LOCK)"
+)
+sqlite_only = pytest.mark.skipif(bool(SERVER_URL), reason="the SQLite lease row")
 
 
 def test_the_scheduler_is_blocking_in_shanghai_coalesced_one_instance(app):
@@ -47,11 +49,12 @@ def test_creating_the_app_starts_no_scheduler(app):
     assert not any("APScheduler" in t.name for t in threading.enumerate())
 
 
-@postgres_only
-@pytest.mark.postgres_only
-def test_two_schedulers_against_postgresql_only_one_acts(app, world, smtp):
-    """Two schedulers (two sessions): the one with the advisory lock sends, the other idles;
-    when the first lets go, the second takes over."""
+@server_only
+@pytest.mark.server_only
+def test_two_schedulers_against_a_database_server_only_one_acts(app, world, smtp):
+    """Two schedulers (two sessions): the one with the server's lock (an advisory lock on
+    PostgreSQL, GET_LOCK on MariaDB) sends, the other idles; when the first lets go, the
+    second takes over."""
     first, second = Worker(app), Worker(app)
     assert first.lock.acquire()
     assert second.tick() is None  # idle: the lock is taken

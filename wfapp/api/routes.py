@@ -24,7 +24,7 @@ from wfapp.api.schemas import (
 )
 from wfapp.database import db
 from wfapp.models import User
-from wfapp.services import audit, auth, excel, plans, tasks
+from wfapp.services import audit, auth, directory, excel, plans, tasks
 from wfapp.services.errors import BadRequest, Invalid, Problem, Unauthorized
 from wfapp.workflows.plan import PLAN_WORKFLOW
 
@@ -93,7 +93,7 @@ def _detail(plan) -> dict[str, Any]:
 @bp.post("/auth/token")
 def issue_token():
     body = parse(TokenRequest)
-    user = auth.authenticate(body.username, body.password, request.remote_addr or "")
+    user = directory.authenticate(body.username, body.password, request.remote_addr or "")
     return jsonify({"token": auth.issue_token(user)})
 
 

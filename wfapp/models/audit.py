@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DDL, JSON, ForeignKey, String, Text, event
+from sqlalchemy import JSON, ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wfapp.database import db
+from wfapp.database import append_only_sql, db, make_append_only
 from wfapp.models.org import User
 from wfapp.timeutil import UTCDateTime, utcnow
 
@@ -43,28 +43,9 @@ def _refuse_change(mapper, connection, target) -> None:
     raise AppendOnlyError("audit events are append-only")
 
 
-# The same promise in the database, for anyone who bypasses the ORM. Migrations run these too.
-AUDIT_TRIGGERS_SQLITE = [
-    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
-    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
-    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
-    "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
-]
-AUDIT_TRIGGERS_POSTGRESQL = [
-    "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'audit_event is append-only'; END; $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
-    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
-]
-
-
+# The same promise in the database, for anyone who bypasses the ORM.
 def audit_trigger_sql(dialect_name: str) -> list[str]:
-    return AUDIT_TRIGGERS_POSTGRESQL if dialect_name == "postgresql" else AUDIT_TRIGGERS_SQLITE
+    return append_only_sql("audit_event", dialect_name)
 
 
-for _dialect, _statements in (
-    ("sqlite", AUDIT_TRIGGERS_SQLITE),
-    ("postgresql", AUDIT_TRIGGERS_POSTGRESQL),
-):
-    for _sql in _statements:
-        event.listen(AuditEvent.__table__, "after_create", DDL(_sql).execute_if(dialect=_dialect))
+make_append_only(AuditEvent.__table__)

@@ -9,10 +9,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import DDL, ForeignKey, String, Text, event
+from sqlalchemy import ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wfapp.database import db
+from wfapp.database import append_only_sql, db, make_append_only
 from wfapp.models.audit import AppendOnlyError
 from wfapp.models.evidence import EvidenceFile
 from wfapp.models.org import User
@@ -61,31 +61,8 @@ def _refuse_change(mapper, connection, target) -> None:
     raise AppendOnlyError("external entries are append-only")
 
 
-EXTERNAL_TRIGGERS_SQLITE = [
-    "CREATE TRIGGER external_entry_no_update BEFORE UPDATE ON external_entry "
-    "BEGIN SELECT RAISE(ABORT, 'external_entry is append-only'); END",
-    "CREATE TRIGGER external_entry_no_delete BEFORE DELETE ON external_entry "
-    "BEGIN SELECT RAISE(ABORT, 'external_entry is append-only'); END",
-]
-EXTERNAL_TRIGGERS_POSTGRESQL = [
-    "CREATE OR REPLACE FUNCTION external_entry_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'external_entry is append-only'; END; $$ LANGUAGE plpgsql",
-    "CREATE TRIGGER external_entry_no_change BEFORE UPDATE OR DELETE ON external_entry "
-    "FOR EACH ROW EXECUTE FUNCTION external_entry_append_only()",
-]
-
-
 def external_trigger_sql(dialect_name: str) -> list[str]:
-    if dialect_name == "postgresql":
-        return EXTERNAL_TRIGGERS_POSTGRESQL
-    return EXTERNAL_TRIGGERS_SQLITE
+    return append_only_sql("external_entry", dialect_name)
 
 
-for _dialect, _statements in (
-    ("sqlite", EXTERNAL_TRIGGERS_SQLITE),
-    ("postgresql", EXTERNAL_TRIGGERS_POSTGRESQL),
-):
-    for _sql in _statements:
-        event.listen(
-            ExternalEntry.__table__, "after_create", DDL(_sql).execute_if(dialect=_dialect)
-        )
+make_append_only(ExternalEntry.__table__)

@@ -153,6 +153,9 @@ class User(UserMixin, db.Model):
     # Changing it revokes every API token and session issued before.
     token_nonce: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set for a user provisioned from the directory (LDAP / AD) at first login: such a user
+    # has no usable local password and logs in against the directory only.
+    directory_dn: Mapped[str | None] = mapped_column(String(500))
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -186,6 +189,9 @@ class RoleGrant(db.Model):
     role: Mapped[str] = mapped_column(String(20))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     program_id: Mapped[int | None] = mapped_column(ForeignKey("program.id"))
+    # Granted from the user's directory groups; replaced at each directory login, while the
+    # grants the office gave by hand stay.
+    from_directory: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     user: Mapped[User] = relationship(back_populates="grants")
     unit: Mapped[Unit | None] = relationship()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Computed, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wfapp.database import db
@@ -28,19 +28,16 @@ class Reminder(db.Model):
     picks rows whose next_at has come, sends the newest occurrence and moves next_at on.
     A plan's rows have no item_id (one per plan, stage, round and rule); an item's rows carry
     it (one per item and rule) and the stage ITEM_STAGE.
+
+    "One per plan, stage, round and rule" holds for the plan's rows only. MariaDB/MySQL have
+    no partial index, so every database uses the same stand-in: `plan_level`, 1 on a plan's
+    row and NULL on an item's, closes the unique index, and NULLs never collide.
     """
 
     __tablename__ = "reminder"
     __table_args__ = (
         Index(
-            "uq_reminder_plan_stage",
-            "plan_id",
-            "stage",
-            "round",
-            "rule",
-            unique=True,
-            sqlite_where=text("item_id IS NULL"),
-            postgresql_where=text("item_id IS NULL"),
+            "uq_reminder_plan_stage", "plan_id", "stage", "round", "rule", "plan_level", unique=True
         ),
         UniqueConstraint("item_id", "rule"),
         Index("ix_reminder_due", "status", "next_at"),
@@ -49,6 +46,7 @@ class Reminder(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
     item_id: Mapped[int | None] = mapped_column(ForeignKey("rectification_item.id"))
+    plan_level: Mapped[int | None] = mapped_column(Computed("CASE WHEN item_id IS NULL THEN 1 END"))
     stage: Mapped[str] = mapped_column(String(40))
     round: Mapped[int]
     rule: Mapped[str] = mapped_column(String(20))  # before / overdue / escalate

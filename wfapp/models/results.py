@@ -8,10 +8,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DDL, JSON, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wfapp.database import db
+from wfapp.database import append_only_sql, db, make_append_only
 from wfapp.models.audit import AppendOnlyError
 from wfapp.models.evidence import EvidenceFile
 from wfapp.models.org import Group, Unit, User
@@ -143,20 +143,7 @@ def _refuse_change(mapper, connection, target) -> None:
 
 def flag_trigger_sql(dialect_name: str) -> list[str]:
     """The same promise in the database; migrations run these too."""
-    if dialect_name == "postgresql":
-        return [
-            "CREATE OR REPLACE FUNCTION result_flag_append_only() RETURNS trigger AS $$ "
-            "BEGIN RAISE EXCEPTION 'result_flag is append-only'; END; $$ LANGUAGE plpgsql",
-            "CREATE TRIGGER result_flag_no_change BEFORE UPDATE OR DELETE ON result_flag "
-            "FOR EACH ROW EXECUTE FUNCTION result_flag_append_only()",
-        ]
-    return [
-        f"CREATE TRIGGER result_flag_no_{what.lower()} BEFORE {what} ON result_flag "
-        "BEGIN SELECT RAISE(ABORT, 'result_flag is append-only'); END"
-        for what in ("UPDATE", "DELETE")
-    ]
+    return append_only_sql("result_flag", dialect_name)
 
 
-for _dialect in ("sqlite", "postgresql"):
-    for _sql in flag_trigger_sql(_dialect):
-        event.listen(ResultFlag.__table__, "after_create", DDL(_sql).execute_if(dialect=_dialect))
+make_append_only(ResultFlag.__table__)

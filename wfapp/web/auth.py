@@ -1,5 +1,6 @@
-"""Login and logout. Throttling lives in wfapp.services.auth (DB-backed, per username and
-per address); messages never reveal whether a username exists."""
+"""Login and logout. wfapp.services.directory decides between the local password and the
+directory; throttling lives in wfapp.services.auth (DB-backed, per username and per
+address); messages never reveal whether a username exists."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from wfapp.services import auth
-from wfapp.services.errors import Throttled, Unauthorized
+from wfapp.services import directory
+from wfapp.services.errors import ServiceError
 from wfapp.web.forms import LoginForm, PostForm
 
 bp = Blueprint("auth", __name__)
@@ -32,8 +33,10 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = auth.authenticate(form.username.data, form.password.data, request.remote_addr)
-        except (Unauthorized, Throttled) as exc:
+            user = directory.authenticate(
+                form.username.data, form.password.data, request.remote_addr
+            )
+        except ServiceError as exc:  # wrong password, throttled, disabled, directory down
             form.form_errors.append(exc.message)
             status = exc.status
         else:
