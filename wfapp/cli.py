@@ -1,5 +1,5 @@
-"""The `wfapp` command: init-db, demo, serve, create-user, scheduler, reminders, outbox, and
-Flask-Migrate's `db`."""
+"""The `wfapp` command: init-db, demo, serve, create-user, scheduler, reminders, outbox,
+scheme, storage, and Flask-Migrate's `db`."""
 
 from __future__ import annotations
 
@@ -25,8 +25,19 @@ def main() -> None:
 
 def init_app(app: Flask) -> None:
     from wfapp.scoring.cli import scheme
+    from wfapp.storage.cli import storage_group
 
-    commands = (init_db, demo, serve, create_user, scheduler, reminders_group, outbox_group, scheme)
+    commands = (
+        init_db,
+        demo,
+        serve,
+        create_user,
+        scheduler,
+        reminders_group,
+        outbox_group,
+        scheme,
+        storage_group,
+    )
     for command in commands:
         app.cli.add_command(command)
 
