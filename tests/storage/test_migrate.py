@@ -51,6 +51,26 @@ def test_migrate_copies_local_files_once_and_downloads_then_come_from_s3(
     got = client.get(f"/api/v1/evidence/{ids[1]}", headers=api(world.a_head).headers)
     assert got.status_code == 200 and got.data == PDF + bytes([1])
 
+    checked = runner.invoke(args=["storage", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert "记录 3 条，对象 3 个；缺少对象 0 个" in checked.output
+
+
+def test_check_names_a_row_whose_object_is_gone(app, client, api):
+    """After a restore that missed a file, `wfapp storage check` names it and exits 1."""
+    world = year_world()
+    r = client.post(
+        f"/api/v1/plans/{world.plan.id}/evidence",
+        data={"file": (io.BytesIO(PDF), "台账.pdf")},
+        headers=api(world.a_liaison).headers,
+    )
+    db.session.expire_all()
+    name = db.session.get(EvidenceFile, r.get_json()["id"]).stored_name
+    os.remove(os.path.join(app.config["EVIDENCE_DIR"], name))
+    result = app.test_cli_runner().invoke(args=["storage", "check"])
+    assert result.exit_code == 1
+    assert f"缺少对象：{name}" in result.output
+
 
 def test_migrate_names_files_missing_locally_and_fails(app, client, api, seaweed, monkeypatch):
     """A row whose local file is gone is named and the command exits non-zero."""

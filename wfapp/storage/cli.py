@@ -1,4 +1,4 @@
-"""`wfapp storage migrate` and `wfapp storage sweep`."""
+"""`wfapp storage migrate`, `sweep` and `check`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 from wfapp.storage import store
 from wfapp.storage.local import LocalStore
-from wfapp.storage.maintenance import migrate, sweep
+from wfapp.storage.maintenance import check, migrate, sweep
 
 
 @click.group("storage")
@@ -52,3 +52,20 @@ def sweep_command(older_than: int | None) -> None:
     """Remove stored files that no evidence row names (left by killed requests)."""
     report = sweep(older_than=older_than)
     click.echo(f"检查 {report.seen} 个对象，删除无记录的 {len(report.removed)} 个。")
+
+
+@storage_group.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Every evidence row has its object, of the recorded size (exit 1 otherwise)."""
+    report = check()
+    click.echo(
+        f"记录 {report.rows} 条，对象 {report.objects} 个；缺少对象 {len(report.missing)} 个，"
+        f"大小不符 {len(report.wrong_size)} 个，无记录的对象 {report.unreferenced} 个。"
+    )
+    for name in report.missing:
+        click.echo(f"缺少对象：{name}", err=True)
+    for name in report.wrong_size:
+        click.echo(f"大小与记录不符：{name}", err=True)
+    if report.missing or report.wrong_size:
+        raise SystemExit(1)

@@ -130,3 +130,30 @@ def migrate(source: LocalStore, target: Store, *, remove_local: bool = False) ->
             if remove_local and path.is_file():
                 path.unlink()
                 report.removed_local += 1
+
+
+@dataclass
+class CheckReport:
+    rows: int = 0
+    objects: int = 0
+    missing: list[str] = field(default_factory=list)  # rows without their object
+    wrong_size: list[str] = field(default_factory=list)
+    unreferenced: int = 0  # objects without a row (the sweep's work)
+
+
+def check() -> CheckReport:
+    """Compare the rows with one listing of the store (after a restore, before going live)."""
+    objects = {item.key: item.size for item in store("evidence").listing()}
+    report = CheckReport(objects=len(objects))
+    referenced: set[str] = set()
+    rows = db.session.execute(select(EvidenceFile.stored_name, EvidenceFile.size))
+    for name, size in rows:
+        report.rows += 1
+        referenced.add(name)
+        if name not in objects:
+            report.missing.append(name)
+        elif objects[name] != size:
+            report.wrong_size.append(name)
+    db.session.rollback()
+    report.unreferenced = len(set(objects) - referenced)
+    return report
