@@ -73,6 +73,8 @@ class Node:
             f"127.0.0.1:{self.port}",
             "--graceful-timeout",
             "5",
+            "--timeout",  # a loaded test machine is slow; a hung worker still gets replaced
+            "120",
             # The app is built once, then forked: no worker opens a database connection
             # before the fork (create_app connects to nothing).
             "--preload",
