@@ -124,8 +124,12 @@ def database_url(_template_db: str, tmp_path: Path, request) -> str:
 def _shared_app(tmp_path_factory) -> Flask:
     """One app per process (per xdist worker): building one, its routes above all, takes
     longer than most tests. `app` lends it to each test on that test's database."""
+    from tests.client import IsolatedClient
+
     unused = tmp_path_factory.mktemp("unused") / "unused.db"  # each test's file replaces it
-    return create_app(_config(PG_URL or f"sqlite:///{unused}"))
+    app = create_app(_config(PG_URL or f"sqlite:///{unused}"))
+    app.test_client_class = IsolatedClient  # each request its own app context and session
+    return app
 
 
 def _use_sqlite_file(app: Flask, url: str) -> None:
@@ -140,8 +144,11 @@ def _use_sqlite_file(app: Flask, url: str) -> None:
 
 @pytest.fixture
 def app(_shared_app: Flask, database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The app on this test's database, in an app context; whatever the test changes in its
-    configuration is undone afterwards, and its database connections are closed."""
+    """The app on this test's database, in an app context for the test's own setup and reads;
+    requests never see that context (tests/client.py): each runs in its own, with its own
+    session, so the test sees only what a request committed (`fresh`, tests/factories.py).
+    Whatever the test changes in the configuration is undone afterwards, and its database
+    connections are closed."""
     app = _shared_app
     saved = dict(app.config)
     app.config["EVIDENCE_DIR"] = str(tmp_path / "evidence")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy import inspect
 
 from wfapp.database import db
 from wfapp.models import (
@@ -23,6 +25,8 @@ from wfapp.models import (
 from wfapp.services import auth
 from wfapp.services.plans import write_table
 from wfapp.services.targets import check_table
+
+M = TypeVar("M")
 
 PASSWORD = "correct horse battery"
 _HASH_CACHE: dict[str, str] = {}
@@ -211,3 +215,28 @@ class ApiClient:
             version = self.get(f"/api/v1/plans/{plan_id}").get_json()["version"]
         body = {"comment": comment, "version": version, **extra}
         return self.post(f"/api/v1/plans/{plan_id}/actions/{action}", json=body)
+
+
+# Reading what the requests committed. Each request runs with its own database session
+# (tests/client.py); the test's session still remembers the rows as the test last saw them.
+
+
+def forget() -> None:
+    """Drop everything the test's session holds (ending its transaction, discarding anything
+    not committed), so that the next read comes from the database."""
+    db.session.rollback()
+
+
+def reload(model: type[M], ident: Any) -> M:
+    """The row `ident` of `model` as committed now (AssertionError when there is none)."""
+    forget()
+    found = db.session.get(model, ident)
+    assert found is not None, f"no committed {model.__name__} {ident!r}"
+    return found
+
+
+def fresh(obj: M) -> M:
+    """`obj` as committed now: what the requests saved, not what the test's session saw."""
+    identity = inspect(obj).identity
+    assert identity is not None, f"{obj!r} was never saved"
+    return reload(type(obj), identity[0] if len(identity) == 1 else identity)

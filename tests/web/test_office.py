@@ -10,7 +10,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.factories import make_plan, make_unit
+from tests.factories import fresh, make_plan, make_unit
 from tests.pages import text
 from wfapp.database import db
 from wfapp.models import AuditEvent, PeerAssignment, Plan, User
@@ -142,7 +142,7 @@ def test_the_office_creates_a_user_and_grants_a_role_that_takes_effect(world, br
         {"user_id": created.id, "role": "liaison", "unit_id": world.units["A"].id},
     )
     assert r.status_code == 302
-    assert plans.available_actions(created, world.plan) == ["submit"]
+    assert plans.available_actions(fresh(created), fresh(world.plan)) == ["submit"]
     short = browser.submit(
         url,
         url,

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.factories import build_world
+from tests.factories import build_world, fresh
 from tests.pages import text
 from wfapp.database import db
 from wfapp.models import AuditEvent
@@ -90,7 +90,7 @@ def test_another_units_plan_is_not_found_anywhere(world, browser):
         assert browser.get(url).status_code == 404, url
     r = browser.submit("/inbox", f"/plans/{pid}/actions/submit", {"version": world.plan.version})
     assert r.status_code == 404
-    assert world.plan.state == "draft"
+    assert fresh(world.plan).state == "draft"
 
 
 def test_a_peer_cannot_fire_the_units_own_submit(world, browser):
@@ -99,10 +99,12 @@ def test_a_peer_cannot_fire_the_units_own_submit(world, browser):
     page = f"/plans/{world.plan.id}"
     browser.submit(page, f"{page}/actions/submit", {"version": world.plan.version, "comment": ""})
     browser.login(world.leader)
-    r = browser.submit(page, f"{page}/actions/office_approve", {"version": world.plan.version})
+    r = browser.submit(
+        page, f"{page}/actions/office_approve", {"version": fresh(world.plan).version}
+    )
     assert r.status_code == 403
     assert "无权" in text(r)
-    assert world.plan.state == "peer_review"
+    assert fresh(world.plan).state == "peer_review"
 
 
 def test_submitting_through_the_page_moves_the_plan_and_records_the_comment(world, browser):

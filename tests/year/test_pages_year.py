@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+from tests.factories import fresh
 from tests.pages import csrf_of, login
 from tests.year.helpers import PDF, PNG, year_world
 from wfapp.database import db
@@ -209,11 +210,10 @@ def test_self_assessment_through_the_pages(app, client):
     assert 'id="form-submit_self_assessment"' in html
     r = client.post(
         f"/plans/{plan.id}/year/submit_self_assessment",
-        data={"csrf_token": token, "version": str(plan.version)},
+        data={"csrf_token": token, "version": str(fresh(plan).version)},
     )
     assert r.status_code == 302
-    db.session.refresh(plan)
-    assert plan.state == "central_evaluation"
+    assert fresh(plan).state == "central_evaluation"
 
 
 def test_an_incomplete_self_assessment_cannot_be_submitted_on_the_page(app, client):
