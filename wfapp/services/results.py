@@ -18,13 +18,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy import func, insert, select
 
 from wfapp.database import db
@@ -60,7 +57,15 @@ from wfapp.permissions import (
 )
 from wfapp.scoring import InputError, Results, Scheme, SchemeError, evaluate, load_scheme
 from wfapp.scoring.scheme import BonusComponent, DeductionComponent
-from wfapp.services import audit, evaluation, evidence, notices, plans, rectification
+from wfapp.services import (
+    audit,
+    evaluation,
+    evidence,
+    notices,
+    plans,
+    rectification,
+    results_excel,
+)
 from wfapp.services.errors import Conflict, Invalid, NotFound, Problem
 from wfapp.services.external import in_force
 from wfapp.services.plans import MAX_COMMENT, require
@@ -804,20 +809,11 @@ def export_excel(
     v = view.version
     rows = v.rows
     parts = [(c["name"], c["label"]) for c in rows[0].components] if rows else []
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "考评结果"
-    state = "已公布" if v.published_at else "未公布"
-    ws.append([f"{view.program.title} · {view.group.name} · 第 {v.version} 版（{state}）"])
-    ws["A1"].font = Font(bold=True, size=13)
     headers = ["排名", "单位"]
     for _, label in parts:
         headers += [f"{label}得分", f"{label}计入"]
     headers += ["综合得分", "定等", "降档/一票否决", "等次", "绩效奖励系数"]
-    ws.append(headers)
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    lines = []
     for r in rows:
         by_name = {c["name"]: c for c in r.components}
         line: list[Any] = [r.rank, r.unit.name]
@@ -829,15 +825,13 @@ def export_excel(
             if why is not None
         )
         line += [r.total, r.grade_before_flags_label, flags, r.grade_label, r.reward_factor]
-        ws.append(line)
-    for row in ws.iter_rows(min_row=3):
-        for cell in row:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = "0.00"
-    ws.column_dimensions["B"].width = 28
-    out = BytesIO()
-    wb.save(out)
-    return f"考评结果-{view.group.name}-第{v.version}版.xlsx", out.getvalue()
+        lines.append(line)
+    draft = "" if v.published_at else "（未公布）"
+    name = view.program.title
+    title = f"{name}结果" if name.endswith("考评") else f"{name}考评结果"
+    subtitle = f"考评组：{view.group.name}　第 {v.version} 版{draft}"
+    data = results_excel.workbook(title, subtitle, headers, lines)
+    return f"考评结果-{view.group.name}-第{v.version}版.xlsx", data
 
 
 # --- helpers ------------------------------------------------------------------------------
