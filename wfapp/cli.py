@@ -1,5 +1,5 @@
-"""The `wfapp` command: init-db, demo, serve, create-user, scheduler, reminders, outbox, and
-Flask-Migrate's `db`."""
+"""The `wfapp` command: init-db, demo, serve, create-user, scheduler, reminders, outbox,
+scheme, storage, and Flask-Migrate's `db`."""
 
 from __future__ import annotations
 
@@ -26,9 +26,21 @@ def main() -> None:
 def init_app(app: Flask) -> None:
     from wfapp.cli_tasks import tasks_group
     from wfapp.scoring.cli import scheme
+    from wfapp.storage.cli import storage_group
 
-    commands = (init_db, demo, serve, create_user, scheduler, reminders_group, outbox_group, scheme)
-    for command in (*commands, tasks_group):
+    commands = (
+        init_db,
+        demo,
+        serve,
+        create_user,
+        scheduler,
+        reminders_group,
+        outbox_group,
+        scheme,
+        storage_group,
+        tasks_group,
+    )
+    for command in commands:
         app.cli.add_command(command)
 
 

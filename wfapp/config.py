@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from wfapp.database import is_mysql
+from wfapp.storage import check_config as check_storage
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = Path(os.environ.get("WFAPP_CONFIG_DIR", ROOT / "config"))
@@ -43,6 +44,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     app.config["SCHEMES_DIR"] = str(CONFIG_DIR / str(app.config.get("SCHEMES_DIR") or "schemes"))
     evidence_dir = str(app.config.get("EVIDENCE_DIR") or "evidence")
     app.config["EVIDENCE_DIR"] = os.path.join(app.instance_path, evidence_dir)
+    check_storage(app.config)
     # Room for the form fields around the largest file; beyond it Werkzeug answers 413.
     # Bounds every request body: the largest upload (evidence or Excel) plus room for the form.
     largest = max(int(app.config["EVIDENCE_MAX_BYTES"]), int(app.config["MAX_UPLOAD_BYTES"]))

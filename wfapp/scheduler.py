@@ -1,6 +1,9 @@
 """The one scheduler: a tick every minute opens scheduled stages, scans reminders and
 delivers the outbox. Jobs only call services.
 
+Every STORAGE_SWEEP_INTERVAL_SECONDS the active one also sweeps stored files that no row
+names (left by a request killed before its commit).
+
 `wfapp scheduler` runs it in the foreground (BlockingScheduler); `wfapp serve` runs it in
 a background thread for the embedded default. create_app never starts one, so gunicorn
 workers never do. However many are started, one acts: on PostgreSQL the holder of an
@@ -14,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 import zlib
 from collections.abc import Callable
@@ -30,6 +34,7 @@ from wfapp.models import SchedulerLease
 from wfapp.services import mail, openings, reminders
 from wfapp.services.errors import Conflict
 from wfapp.services.uow import transaction
+from wfapp.storage import maintenance
 from wfapp.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -195,6 +200,7 @@ class Worker:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.lock = SingletonLock()
+        self.swept_at: float | None = None  # monotonic time of the last sweep
 
     def tick(self) -> CycleReport | None:
         with self.app.app_context():
@@ -208,13 +214,26 @@ class Worker:
                         log.warning(
                             "released %s message(s) claimed by a stopped deliverer", released
                         )
-                return run_cycle(keep_going=self.lock.keep_going)
+                report = run_cycle(keep_going=self.lock.keep_going)
+                self._sweep_when_due()
+                return report
             except Exception:
                 log.exception("scheduler tick failed")
                 db.session.rollback()
                 return None
             finally:
                 db.session.remove()
+
+    def _sweep_when_due(self) -> None:
+        every = int(self.app.config["STORAGE_SWEEP_INTERVAL_SECONDS"])
+        if self.swept_at is not None and time.monotonic() - self.swept_at < every:
+            return
+        self.swept_at = time.monotonic()
+        try:
+            maintenance.sweep()
+        except Exception:  # the store is unreachable: mail and reminders must go on
+            log.exception("storage sweep failed")
+            db.session.rollback()
 
     def stop(self) -> None:
         with self.app.app_context():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import g, jsonify, request, send_file
+from flask import Response, g, jsonify, request
+from werkzeug.wsgi import FileWrapper
 
 from wfapp.api.routes import bp, parse, token_required
 from wfapp.api.schemas import plan_summary
@@ -53,9 +54,16 @@ def _upload() -> evidence.Upload:
 
 
 def download(evidence_id: int, user):
-    """Shared with the pages: always an attachment, never sniffed, never inline."""
-    row, path = evidence.for_download(user, evidence_id)
-    response = send_file(path, mimetype=row.content_type, as_attachment=True, etag=row.sha256)
+    """Shared with the pages: always an attachment, never sniffed, never inline. The bytes are
+    streamed from the store through this app (never a redirect to the store), so these headers
+    hold whichever backend keeps the file."""
+    row, body = evidence.for_download(user, evidence_id)
+    response = Response(
+        FileWrapper(body, 64 * 1024), mimetype=row.content_type, direct_passthrough=True
+    )
+    response.content_length = row.size
+    response.set_etag(row.sha256)
+    response.make_conditional(request)
     response.headers["Content-Disposition"] = evidence.content_disposition(row)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

@@ -1,14 +1,16 @@
 """Evidence files: checked by content (magic bytes), stored under generated names with a
 SHA-256, downloaded only as attachments by those who may see what they prove.
 
-A file is written inside the caller's transaction; `files_removed_on_error()` deletes what
-was written when the transaction fails, so a refused action leaves neither a row nor a file.
+An upload is spooled and checked before anything is stored; its bytes then go to the
+configured store (wfapp/storage: a local folder or an S3 bucket) inside the caller's
+transaction, and `files_removed_on_error()` deletes them when the transaction fails, so a
+refused action leaves neither a row nor an object. A process killed between the two leaves an
+object without a row: the scheduler's sweep removes it (wfapp/storage/maintenance.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
+import logging
 import os
 import unicodedata
 import uuid
@@ -16,7 +18,6 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
 from urllib.parse import quote
 
@@ -30,6 +31,11 @@ from wfapp.services import audit
 from wfapp.services.errors import Invalid, NotFound, Problem
 from wfapp.services.plans import require
 from wfapp.services.uow import lock_plan, transaction
+from wfapp.storage import Missing
+from wfapp.storage import store as file_store
+from wfapp.storage.spool import Spooled, TooLarge, spool
+
+log = logging.getLogger(__name__)
 
 FIELD = "file"
 MAX_NAME = 200
@@ -120,8 +126,8 @@ class Upload:
     stream: IO[bytes]
 
 
-def _read_checked(upload: Upload) -> tuple[bytes, str]:
-    """The bytes and kind of an acceptable upload, or Invalid naming the `file` field."""
+def _read_checked(upload: Upload) -> tuple[Spooled, str]:
+    """The spooled bytes and kind of an acceptable upload, or Invalid naming the `file` field."""
 
     def refuse(message: str) -> Invalid:
         return Invalid(message, [Problem(FIELD, message)])
@@ -130,19 +136,22 @@ def _read_checked(upload: Upload) -> tuple[bytes, str]:
     problem = name_problem(name)
     if problem:
         raise refuse(problem)
-    limit = int(current_app.config["EVIDENCE_MAX_BYTES"])
-    data = upload.stream.read(limit + 1)
-    if not data:
-        raise refuse("文件为空，请选择有内容的文件")
-    if len(data) > limit:
-        raise refuse(f"文件超过大小上限（{limit_text()}）")
     ext = os.path.splitext(name)[1].lower()
     claimed = next((k for k, (exts, _) in KINDS.items() if ext in exts), None)
     if claimed is None:
         raise refuse(f"不支持的文件类型，仅限 {ALLOWED_TEXT}")
-    kind = detect_kind(data[:16], io.BytesIO(data))
+    try:
+        data = spool(upload.stream, int(current_app.config["EVIDENCE_MAX_BYTES"]))
+    except TooLarge:
+        raise refuse(f"文件超过大小上限（{limit_text()}）") from None
+    if not data.size:
+        data.close()
+        raise refuse("文件为空，请选择有内容的文件")
+    kind = detect_kind(data.head, data.file)
     if kind != claimed:
+        data.close()
         raise refuse(f"文件内容与扩展名“{ext}”不符，请上传真实的 {claimed.upper()} 文件")
+    data.file.seek(0)
     return data, kind
 
 
@@ -154,41 +163,39 @@ def limit_text() -> str:
     return f"{max(1, limit // 1024)} KB"
 
 
-def evidence_dir() -> Path:
-    path = Path(current_app.config["EVIDENCE_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @contextmanager
-def files_removed_on_error() -> Iterator[list[Path]]:
-    """Collects paths written during a service call; removes them if the call fails."""
-    written: list[Path] = []
+def files_removed_on_error() -> Iterator[list[str]]:
+    """Collects the keys stored during a service call; removes them if the call fails."""
+    written: list[str] = []
     try:
         yield written
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        for key in written:
+            try:
+                file_store("evidence").delete(key)
+            except Exception:  # the store is down: the sweep removes it later
+                log.warning("could not remove %s after a failed transaction", key, exc_info=True)
         raise
 
 
 def store(
-    plan: Plan, user: User, upload: Upload, written: list[Path], scope: str = EvidenceScope.PLAN
+    plan: Plan, user: User, upload: Upload, written: list[str], scope: str = EvidenceScope.PLAN
 ) -> EvidenceFile:
-    """Check and write one file for the plan, inside the caller's transaction."""
+    """Check and store one file for the plan, inside the caller's transaction."""
     data, kind = _read_checked(upload)
     stored_name = f"{uuid.uuid4().hex}.{kind}"
-    path = evidence_dir() / stored_name
-    written.append(path)
-    with open(path, "xb") as fh:
-        fh.write(data)
+    written.append(stored_name)
+    try:
+        file_store("evidence").put(stored_name, data.file, data.size, KINDS[kind][1])
+    finally:
+        data.close()
     evidence = EvidenceFile(
         plan_id=plan.id,
         scope=scope,
         original_name=upload.filename,
         stored_name=stored_name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
+        sha256=data.sha256,
+        size=data.size,
         kind=kind,
         content_type=KINDS[kind][1],
         uploaded_by_id=user.id,
@@ -239,14 +246,15 @@ def resolve(plan: Plan, ids: list[int], field: str) -> list[EvidenceFile]:
     return [found[i] for i in ids]
 
 
-def for_download(user: User | None, evidence_id: int) -> tuple[EvidenceFile, Path]:
+def for_download(user: User | None, evidence_id: int) -> tuple[EvidenceFile, IO[bytes]]:
+    """The row and an open stream of its bytes (the caller closes it), for those who may see it."""
     evidence = db.session.get(EvidenceFile, evidence_id)
     if evidence is None or decide(user, VIEW, evidence) is not Decision.ALLOWED:
         raise NotFound("未找到该文件")
-    path = Path(current_app.config["EVIDENCE_DIR"]) / evidence.stored_name
-    if not path.is_file():
-        raise NotFound("文件已丢失，请联系管理员")
-    return evidence, path
+    try:
+        return evidence, file_store("evidence").open(evidence.stored_name)
+    except Missing:
+        raise NotFound("文件已丢失，请联系管理员") from None
 
 
 def content_disposition(evidence: EvidenceFile) -> str:
