@@ -60,8 +60,9 @@ def test_demo_plans_span_the_year_and_work_like_any_other(app) -> None:
     office_user = db.session.scalars(select(User).where(User.username == "office")).one()
     group = db.session.get(Plan, first).group
     last_unit = db.session.scalar(select(func.max(Unit.id)))
+    last_plan = db.session.scalar(select(func.max(Plan.id)))
     added = office.add_unit(office_user, group.id, "泉州市新设单位", "新设单位")
-    assert added.id > last_unit
+    assert added.unit_id > last_unit and added.id > last_plan
 
 
 def test_more_plans_can_be_added_again(app) -> None:
