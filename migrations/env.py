@@ -15,6 +15,13 @@ logger = logging.getLogger("alembic.env")
 
 
 def get_engine():
+    # Migrations run as the schema's owner: MIGRATION_DATABASE_URL when the app itself
+    # connects as a restricted role (PostgreSQL; see README "Roles").
+    owner_url = current_app.config.get("MIGRATION_DATABASE_URL")
+    if owner_url:
+        from sqlalchemy import create_engine
+
+        return create_engine(owner_url)
     return current_app.extensions["migrate"].db.engine
 
 
@@ -82,9 +89,11 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
+    from wfapp.database import schema_owner
+
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with schema_owner(), connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

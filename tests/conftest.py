@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from tests.databases import beside, cleaner, create_database
 from wfapp import create_app
 from wfapp.database import db, setup_engine_events
+from wfapp.extensions import limiter
 
 # A database server to run on instead of SQLite: PostgreSQL or MariaDB/MySQL.
 GIVEN_SERVER_URL = os.environ.get("WFAPP_TEST_DATABASE_URL")
@@ -127,6 +128,7 @@ def app(_shared_app: Flask, database_url: str, tmp_path: Path) -> Iterator[Flask
         yield app
         db.session.remove()
         db.engine.dispose()
+        limiter.reset()  # the login ceiling counts in this process's memory
     app.config.clear()
     app.config.update(saved)
 

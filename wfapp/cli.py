@@ -24,6 +24,7 @@ def main() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from wfapp.cli_security import audit_group, grant_app_role
     from wfapp.cli_tasks import tasks_group
     from wfapp.scoring.cli import scheme
     from wfapp.storage.cli import storage_group
@@ -39,6 +40,8 @@ def init_app(app: Flask) -> None:
         scheme,
         storage_group,
         tasks_group,
+        audit_group,
+        grant_app_role,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -45,10 +45,11 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     evidence_dir = str(app.config.get("EVIDENCE_DIR") or "evidence")
     app.config["EVIDENCE_DIR"] = os.path.join(app.instance_path, evidence_dir)
     check_storage(app.config)
-    # Room for the form fields around the largest file; beyond it Werkzeug answers 413.
-    # Bounds every request body: the largest upload (evidence or Excel) plus room for the form.
-    largest = max(int(app.config["EVIDENCE_MAX_BYTES"]), int(app.config["MAX_UPLOAD_BYTES"]))
-    app.config.setdefault("MAX_CONTENT_LENGTH", largest + 1_048_576)
+    # Every request body is bounded by MAX_CONTENT_LENGTH; views that take a file allow their
+    # own limit (EVIDENCE_MAX_BYTES, MAX_UPLOAD_BYTES) plus the form (wfapp.bounds). Flask's
+    # defaults put MAX_CONTENT_LENGTH = None into app.config first, so setdefault would keep it.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = 1_048_576
 
 
 def _absolute_sqlite(url: str, instance_path: str) -> str:

@@ -3,6 +3,10 @@ differ between the databases wfapp runs on (SQLite, PostgreSQL, MariaDB/MySQL).
 
 The naming convention makes migrations name constraints the same way on every database."""
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from flask import Flask
@@ -33,8 +37,44 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+# Tables whose rows no one may change or remove once written: triggers refuse it, and on
+# SQLite the authorizer below refuses dropping those triggers or tables from the app too.
+APPEND_ONLY_TABLES = frozenset({"audit_event", "external_entry", "result_flag"})
+_schema_owner = ContextVar("wfapp_schema_owner", default=False)
+
+
+@contextmanager
+def schema_owner() -> Iterator[None]:
+    """Migrations (and only they) run as the schema's owner: on SQLite the authorizer then
+    lets them drop and recreate the append-only tables' triggers."""
+    token = _schema_owner.set(True)
+    try:
+        yield
+    finally:
+        _schema_owner.reset(token)
+
+
+def _authorizer(action: int, arg1: str | None, arg2: str | None, _db, _trigger) -> int:
+    """SQLite's per-statement check on the app's own connections: SQL that reaches the
+    database through the app (an injection, a careless script) cannot switch the
+    append-only guarantees off."""
+    if _schema_owner.get():
+        return sqlite3.SQLITE_OK
+    if action in (sqlite3.SQLITE_DROP_TRIGGER, sqlite3.SQLITE_DROP_TEMP_TRIGGER):
+        return sqlite3.SQLITE_DENY if arg2 in APPEND_ONLY_TABLES else sqlite3.SQLITE_OK
+    if action in (sqlite3.SQLITE_DROP_TABLE, sqlite3.SQLITE_ALTER_TABLE):
+        table = arg1 if action == sqlite3.SQLITE_DROP_TABLE else arg2
+        return sqlite3.SQLITE_DENY if table in APPEND_ONLY_TABLES else sqlite3.SQLITE_OK
+    # Turning recursive triggers off would let REPLACE delete rows unseen again.
+    guarded = ("recursive_triggers", "writable_schema")
+    if action == sqlite3.SQLITE_PRAGMA and arg2 is not None and (arg1 or "").lower() in guarded:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
 def setup_engine_events(app: Flask) -> None:
-    """SQLite: enforce foreign keys and use WAL so readers do not block the writer."""
+    """SQLite: enforce foreign keys, use WAL so readers do not block the writer, fire delete
+    triggers for REPLACE (recursive_triggers), and refuse DDL against the append-only tables."""
     with app.app_context():
         engine = db.engine
         if engine.dialect.name != "sqlite":
@@ -45,7 +85,10 @@ def setup_engine_events(app: Flask) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            # REPLACE INTO deletes the old row; only with this do BEFORE DELETE triggers see it.
+            cursor.execute("PRAGMA recursive_triggers=ON")
             cursor.close()
+            dbapi_connection.set_authorizer(_authorizer)
 
 
 # SQLAlchemy names the dialect "mariadb" for mariadb:// URLs and "mysql" for mysql:// ones,
@@ -86,6 +129,25 @@ def make_append_only(table: Table) -> None:
     for dialect in ("sqlite", "postgresql", *MYSQL_DIALECTS):
         for sql in append_only_sql(table.name, dialect):
             event.listen(table, "after_create", DDL(sql).execute_if(dialect=dialect))
+
+
+def insert_unless_present(session, model, **values) -> None:
+    """INSERT a row unless one with the same unique key exists (a parallel transaction may
+    have written it first), in each database's words."""
+    dialect = session.get_bind().dialect.name
+    if is_mysql(dialect):
+        from sqlalchemy.dialects.mysql import insert
+
+        # MySQL has no DO NOTHING: setting a key column to itself leaves the row as it was.
+        key = next(iter(values))
+        statement = insert(model).values(**values)
+        session.execute(statement.on_duplicate_key_update({key: statement.inserted[key]}))
+        return
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing())
 
 
 def mysql_foreign_key_checks(bind, on: bool) -> None:

@@ -75,7 +75,8 @@ def test_the_office_reads_the_numbers(app, api, client):
 
     doc = client.get("/api/v1/openapi.json").get_json()
     op = doc["paths"]["/api/v1/programs/{program_id}/dashboard"]["get"]
-    assert set(op["responses"]) == {"200", "401", "403", "404"}
+    # and the request bounds every operation documents (400, 413, 422)
+    assert {"200", "401", "403", "404"} <= set(op["responses"])
     conforms(body, op["responses"]["200"]["content"]["application/json"]["schema"])
 
 

@@ -27,13 +27,15 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_message(world, browse
     assert browser.get("/inbox").status_code == 302  # still not signed in
 
 
-def test_five_failures_make_further_attempts_wait_even_with_the_right_password(world, browser):
-    """After 5 failed attempts for one username within 5 minutes, may the user log in? Not yet."""
+def test_five_failures_make_the_next_try_from_that_client_wait(world, browser):
+    """After 5 wrong passwords from one client, the next try from it waits (seconds, not
+    minutes), and the page says how long."""
     for _ in range(5):
         assert _login(browser, "a-liaison", "wrong").status_code == 401
     r = _login(browser, "a-liaison")
     assert r.status_code == 429
-    assert "登录失败次数过多" in text(r)
+    assert "登录失败次数过多" in text(r) and "秒后再试" in text(r)
+    assert int(r.headers["Retry-After"]) <= 30
 
 
 def test_login_redirects_only_within_the_site(world, browser):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from wfapp.api import dashboard as _dashboard  # noqa: F401  (routes on bp)
@@ -37,19 +37,29 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         if request.path.startswith("/api/"):
-            return jsonify(exc.as_dict()), exc.status
-        from wfapp.web import render_service_error
+            response = make_response(jsonify(exc.as_dict()), exc.status)
+        else:
+            from wfapp.web import render_service_error
 
-        return render_service_error(exc)
+            response = make_response(render_service_error(exc))
+        retry_after = getattr(exc, "retry_after", None)  # Throttled: the delay's remainder
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if request.path.startswith("/api/"):
             code = exc.code or 500
             message = _STATUS_MESSAGES.get(code, exc.name)
-            return jsonify(
-                {"message": message, "errors": [{"code": "http", "message": message}]}
-            ), code
-        from wfapp.web import render_http_error
+            body = {"message": message, "errors": [{"code": "http", "message": message}]}
+            response = make_response(jsonify(body), code)
+        else:
+            from wfapp.web import render_http_error
 
-        return render_http_error(exc)
+            response = make_response(render_http_error(exc))
+        # The exception's own headers: Allow on a 405, Retry-After on a 429 …
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response

@@ -340,6 +340,7 @@ def document() -> dict[str, Any]:
     paths.update(openapi_rectification.paths(ctx))
     paths.update(openapi_history.paths(ctx))
     paths.update(openapi_dashboard.paths(ctx))
+    _bounded_everywhere(paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": "wfapp API", "version": "1"},
@@ -349,6 +350,22 @@ def document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+
+
+# What wfapp.bounds may answer before any route runs, so every operation documents it.
+_BOUNDS = {
+    "400": _json(_ref("Error"), "Malformed or too deeply nested JSON"),
+    "413": _json(_ref("Error"), "Request body larger than the limit"),
+    "422": _json(_ref("Error"), "A parameter or field holds a control character; each named"),
+}
+
+
+def _bounded_everywhere(paths: dict[str, Any]) -> None:
+    for item in paths.values():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                for code, response in _BOUNDS.items():
+                    operation.setdefault("responses", {}).setdefault(code, response)
 
 
 # --- the deadline feature: calendar, extensions, notices, iCal, outbox ---------------------

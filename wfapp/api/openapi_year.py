@@ -168,7 +168,11 @@ def paths(ctx: dict[str, Any]) -> dict[str, Any]:
             )
         },
         "/api/v1/plans/{plan_id}/self-assessment": {
-            "get": op("Every leaf's self score, explanation and evidence", params=("plan_id",)),
+            "get": op(
+                "Every leaf's self score, explanation and evidence",
+                params=("plan_id",),
+                errors=("401", "404", "409"),
+            ),
             "put": op(
                 "Save a self-assessment draft (submit with the plan action submit_self_assessment)",
                 params=("plan_id",),

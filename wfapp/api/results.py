@@ -13,6 +13,7 @@ from wfapp.api.results_schemas import CancelFlagIn, CloseEvaluationIn, FlagIn, P
 from wfapp.api.routes import bp, parse, token_required
 from wfapp.api.schemas import iso
 from wfapp.api.year_schemas import user_ref
+from wfapp.bounds import accepts_upload
 from wfapp.models import ResultFlag, ResultVersion, UnitResult
 from wfapp.services import evidence, results
 from wfapp.services.errors import Invalid, Problem
@@ -137,6 +138,7 @@ def results_excel(program_id: int, group_id: int):
 
 
 @bp.post("/plans/<int:plan_id>/result-flags")
+@accepts_upload("EVIDENCE_MAX_BYTES")
 @token_required
 def add_flag(plan_id: int):
     """JSON naming an evidence file of the plan, or multipart with the file itself."""

@@ -22,7 +22,9 @@ from wfapp.api.schemas import (
     plan_detail,
     plan_summary,
 )
+from wfapp.bounds import accepts_upload
 from wfapp.database import db
+from wfapp.extensions import login_ceiling
 from wfapp.models import User
 from wfapp.services import audit, auth, directory, excel, plans, tasks
 from wfapp.services.errors import BadRequest, Invalid, Problem, Unauthorized
@@ -91,6 +93,7 @@ def _detail(plan) -> dict[str, Any]:
 
 
 @bp.post("/auth/token")
+@login_ceiling
 def issue_token():
     body = parse(TokenRequest)
     user = directory.authenticate(body.username, body.password, request.remote_addr or "")
@@ -132,6 +135,7 @@ def get_indicators_xlsx(plan_id: int):
 
 
 @bp.put("/plans/<int:plan_id>/indicators.xlsx")
+@accepts_upload("MAX_UPLOAD_BYTES")
 @token_required
 def put_indicators_xlsx(plan_id: int):
     """Body: the .xlsx bytes; ?version=N guards against overwriting a newer table."""

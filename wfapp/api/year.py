@@ -29,6 +29,7 @@ from wfapp.api.year_schemas import (
     table_version_out,
     user_ref,
 )
+from wfapp.bounds import accepts_upload
 from wfapp.database import db
 from wfapp.models import Program, User
 from wfapp.services import (
@@ -74,6 +75,7 @@ def download(evidence_id: int, user):
 
 
 @bp.post("/plans/<int:plan_id>/evidence")
+@accepts_upload("EVIDENCE_MAX_BYTES")
 @token_required
 def upload_evidence(plan_id: int):
     return jsonify(evidence_out(evidence.upload(g.api_user, plan_id, _upload()))), 201

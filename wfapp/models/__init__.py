@@ -1,7 +1,7 @@
 """All models, imported here so that metadata (and Alembic) sees every table."""
 
-from wfapp.models.audit import AuditEvent
-from wfapp.models.auth import LoginAttempt
+from wfapp.models.audit import AuditChainHead, AuditEvent
+from wfapp.models.auth import LoginAttempt, LoginDelay
 from wfapp.models.calendar import CalendarDay, CalendarFeed, DeadlineExtension, ReminderPolicy
 from wfapp.models.change import ChangeRequest, TableVersion
 from wfapp.models.evaluation import EvaluationSheet, EvaluatorAssignment, SelfScore, SheetItem
@@ -46,6 +46,7 @@ __all__ = [
     "GRADE_LABELS",
     "PROGRAM_ROLES",
     "UNIT_ROLES",
+    "AuditChainHead",
     "AuditEvent",
     "CalendarDay",
     "CalendarFeed",
@@ -65,6 +66,7 @@ __all__ = [
     "Group",
     "Indicator",
     "LoginAttempt",
+    "LoginDelay",
     "Notice",
     "OutboxMessage",
     "OutboxStatus",
@@ -98,3 +100,4 @@ __all__ = [
     "UnitResult",
     "User",
 ]
+from wfapp.models import audit_chain as _audit_chain  # noqa: F401  (the chain listener)

@@ -29,8 +29,24 @@ class AuditEvent(db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The hash chain (wfapp.models.audit_chain): the previous row's hash, and sha256 over
+    # that and this row's canonical content. `wfapp audit verify` recomputes both.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship()
+
+
+class AuditChainHead(db.Model):
+    """One row: the chain's last hash and length. Every transaction that writes audit rows
+    updates it first, which serializes chain writes (a row lock on PostgreSQL, the write
+    lock on SQLite), and it lets verify notice rows cut off the end of the chain."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    length: Mapped[int] = mapped_column(default=0)
 
 
 class AppendOnlyError(RuntimeError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -152,6 +153,9 @@ class User(UserMixin, db.Model):
     is_demo: Mapped[bool] = mapped_column(default=False)
     # Changing it revokes every API token and session issued before.
     token_nonce: Mapped[str] = mapped_column(String(32))
+    # The browser sessions' generation, part of the session's user id: logout and a password
+    # change replace it, so a copied session cookie stops working on every node at once.
+    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set for a user provisioned from the directory (LDAP / AD) at first login: such a user
     # has no usable local password and logs in against the directory only.
@@ -165,8 +169,8 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
-    def get_id(self) -> str:  # Flask-Login: a new nonce logs out every session
-        return f"{self.id}:{self.token_nonce}"
+    def get_id(self) -> str:  # Flask-Login: a new session token ends every session
+        return f"{self.id}:{self.session_token}"
 
     def unit_ids(self, *roles: str) -> set[int]:
         return {g.unit_id for g in self.grants if g.unit_id is not None and g.role in roles}

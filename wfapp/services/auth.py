@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import timedelta
 
@@ -9,11 +10,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, select, update
 
-from wfapp.database import db
-from wfapp.models import LoginAttempt, User
-from wfapp.services.errors import Throttled, Unauthorized
+from wfapp.bounds import MAX_ID
+from wfapp.database import db, insert_unless_present
+from wfapp.models import LoginAttempt, LoginDelay, User
+from wfapp.services import audit
+from wfapp.services.errors import Invalid, Problem, Throttled, Unauthorized
+from wfapp.services.uow import transaction
 from wfapp.timeutil import utcnow
 
 _hasher = PasswordHasher()
@@ -22,7 +26,7 @@ _DUMMY_HASH = _hasher.hash("wfapp-no-such-user")
 DEMO_PASSWORD = "wfapp-demo"
 
 BAD_CREDENTIALS = "用户名或密码错误"
-THROTTLED = "登录失败次数过多，请 {minutes} 分钟后再试"
+THROTTLED = "登录失败次数过多，请 {seconds} 秒后再试"
 
 
 def hash_password(password: str) -> str:
@@ -38,17 +42,71 @@ def demo_allowed() -> bool:
     return bool(current_app.config["USES_DEFAULT_DATABASE"] or current_app.config.get("DEMO"))
 
 
-def _throttled(username: str, address: str) -> bool:
-    """Five failures for one username, or from one address, within the window."""
+def delay_after(failures: int) -> int:
+    """Seconds to wait before the next try after `failures` failures in a row: none for the
+    first LOGIN_FREE_FAILURES, then doubling from LOGIN_DELAY_START up to LOGIN_MAX_DELAY
+    (30 s), so the owner is never shut out for longer than that."""
     cfg = current_app.config
-    since = utcnow() - timedelta(seconds=int(cfg["LOGIN_WINDOW_SECONDS"]))
-    limit = int(cfg["LOGIN_MAX_FAILURES"])
-    recent = select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
+    free = int(cfg["LOGIN_FREE_FAILURES"])
+    if failures < free:
+        return 0
+    step = failures - free
+    return min(int(cfg["LOGIN_MAX_DELAY"]), int(cfg["LOGIN_DELAY_START"]) * 2 ** min(step, 16))
+
+
+def claim(username: str, address: str) -> None:
+    """Reserve this try for (username, address), counted as a failure until it succeeds, or
+    Throttled while the delay runs. The UPDATE compares the failures it read, so of several
+    parallel tries for one slot exactly one wins; the others are told to wait."""
+    now = utcnow()
+    for _ in range(3):
+        row = db.session.scalars(
+            select(LoginDelay).where(LoginDelay.username == username, LoginDelay.address == address)
+        ).first()
+        if row is None:
+            insert_unless_present(  # a parallel try may create it first
+                db.session,
+                LoginDelay,
+                username=username,
+                address=address,
+                failures=0,
+                next_at=now,
+                updated_at=now,
+            )
+            db.session.commit()
+            continue
+        seen, next_at = row.failures, row.next_at
+        if next_at > now:
+            raise _wait(next_at - now)
+        claimed = db.session.execute(
+            update(LoginDelay)
+            .where(LoginDelay.id == row.id, LoginDelay.failures == seen)
+            .values(
+                failures=seen + 1,
+                next_at=now + timedelta(seconds=delay_after(seen + 1)),
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        if claimed == 1:
+            return
+        db.session.expire_all()
+    raise _wait(timedelta(seconds=1))
+
+
+def clear_delay(username: str, address: str) -> None:
+    """The right password ends the delay for this client (other clients keep theirs)."""
+    db.session.execute(
+        delete(LoginDelay).where(LoginDelay.username == username, LoginDelay.address == address)
     )
-    by_name = db.session.scalar(recent.where(LoginAttempt.username == username)) or 0
-    by_address = db.session.scalar(recent.where(LoginAttempt.address == address)) or 0
-    return by_name >= limit or by_address >= limit
+
+
+def _wait(remaining: timedelta) -> Throttled:
+    seconds = max(1, math.ceil(remaining.total_seconds()))
+    error = Throttled(THROTTLED.format(seconds=seconds))
+    error.retry_after = seconds
+    return error
 
 
 def authenticate(username: str, password: str, address: str) -> User:
@@ -58,13 +116,13 @@ def authenticate(username: str, password: str, address: str) -> User:
     """
     username = (username or "").strip()[:80]
     address = (address or "unknown")[:64]
-    if _throttled(username, address):
-        minutes = int(current_app.config["LOGIN_WINDOW_SECONDS"]) // 60
-        raise Throttled(THROTTLED.format(minutes=minutes))
+    claim(username, address)
     user = db.session.scalars(select(User).where(User.username == username)).first()
     ok = _verify(user.password_hash if user else _DUMMY_HASH, password or "")
     ok = ok and user is not None and user.active and (not user.is_demo or demo_allowed())
     db.session.add(LoginAttempt(username=username, address=address, succeeded=bool(ok)))
+    if ok:
+        clear_delay(username, address)
     if ok and user is not None and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     db.session.commit()
@@ -104,13 +162,59 @@ def user_for_token(token: str) -> User | None:
 
 
 def load_session_user(session_id: str) -> User | None:
-    """Flask-Login's loader: the id carries the nonce, so a new nonce ends old sessions."""
-    user_id, _, nonce = session_id.partition(":")
-    if not user_id.isdigit():
+    """Flask-Login's loader: the id carries the session token, so a new one (logout,
+    password change) ends the old sessions; a new token nonce (deactivation) does too."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or int(user_id) > MAX_ID:
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or user.token_nonce != nonce or not user.active:
+    if user is None or not secrets.compare_digest(user.session_token, token) or not user.active:
         return None
     if user.is_demo and not demo_allowed():
         return None
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Logout: every browser session of this user ends, here and on every other node (the
+    session cookie is signed, not stored: only a new generation can revoke a copy of it)."""
+    with transaction():
+        fresh = db.session.get(User, user.id)
+        if fresh is not None:
+            fresh.session_token = new_nonce()
+
+
+MIN_PASSWORD = 8
+
+
+def change_password(user: User, current: str, new: str, confirm: str, address: str) -> User:
+    """A user's own new password; every session and API token issued before ends. The
+    current password is a guess like a login's, delayed the same way."""
+    problems = []
+    address = (address or "unknown")[:64]
+    claim(user.username, address)
+    if not _verify(user.password_hash, current or ""):
+        problems.append(Problem("current", "当前密码不正确"))
+    if len(new or "") < MIN_PASSWORD:
+        problems.append(Problem("new", f"新密码至少 {MIN_PASSWORD} 位"))
+    elif len(new) > 200:
+        problems.append(Problem("new", "新密码不能超过 200 位"))
+    elif new == current:
+        problems.append(Problem("new", "新密码不能与当前密码相同"))
+    if new != confirm:
+        problems.append(Problem("confirm", "两次输入的新密码不一致"))
+    if problems:
+        raise Invalid("密码未修改", problems)
+    with transaction():
+        fresh = db.session.get(User, user.id)
+        assert fresh is not None
+        fresh.password_hash = hash_password(new)
+        fresh.session_token = new_nonce()
+        fresh.token_nonce = new_nonce()
+        db.session.execute(
+            delete(LoginDelay).where(
+                LoginDelay.username == fresh.username, LoginDelay.address == address
+            )
+        )
+        audit.record_event("user", fresh.id, fresh, "change_password")
+    return fresh

@@ -12,7 +12,7 @@ is the local password check (wfapp.services.auth). With a directory:
   granted by hand stay;
 - wrong password and unknown user get the same message (as for local accounts), a disabled
   account, a user in no mapped group and an unreachable server each their own; none of them
-  creates a local user. Login throttling counts directory failures as it counts local ones.
+  creates a local user. The login delay counts directory failures as it counts local ones.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from wfapp.models import (
     User,
 )
 from wfapp.services import auth, ldap
-from wfapp.services.errors import Forbidden, ServiceError, Throttled, Unauthorized
+from wfapp.services.errors import Forbidden, ServiceError, Unauthorized
 from wfapp.services.uow import transaction
 
 DISABLED = "该账号已在统一身份目录中停用，请联系管理员"
@@ -91,9 +91,7 @@ def authenticate(username: str, password: str, address: str) -> User:
     if local is not None and local.directory_dn is None:
         return auth.authenticate(username, password, address)
     address = (address or "unknown")[:64]
-    if auth._throttled(username, address):
-        minutes = int(current_app.config["LOGIN_WINDOW_SECONDS"]) // 60
-        raise Throttled(auth.THROTTLED.format(minutes=minutes))
+    auth.claim(username, address)  # counted as a failure until the bind succeeds
     settings = ldap.Settings.from_config(current_app.config)
     try:
         found = ldap.look_up(settings, username, password or "")
@@ -167,6 +165,8 @@ def _provision(found: ldap.DirectoryUser, grants: set[GrantSpec], typed: str, ad
             db.session.add(
                 LoginAttempt(username=typed, address=address, succeeded=raise_after is None)
             )
+            if raise_after is None:
+                auth.clear_delay(typed, address)
     if raise_after is not None:
         raise raise_after
     assert user is not None

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
-from urllib.parse import quote
 
 from flask import current_app
 from sqlalchemy import select
@@ -27,7 +26,7 @@ from sqlalchemy import select
 from wfapp.database import db
 from wfapp.models import EvidenceFile, EvidenceScope, Plan, User
 from wfapp.permissions import UPLOAD_EVIDENCE, VIEW, Decision, decide
-from wfapp.services import audit
+from wfapp.services import audit, filenames
 from wfapp.services.errors import Invalid, NotFound, Problem
 from wfapp.services.plans import require
 from wfapp.services.uow import lock_plan, transaction
@@ -107,6 +106,9 @@ def name_problem(name: str) -> str | None:
     """Why a client's file name is refused: it must be a plain name, never a path."""
     if not name or not name.strip():
         return "请选择要上传的文件（文件名不能为空）"
+    invisible = filenames.problem(name)
+    if invisible:
+        return invisible
     if len(name) > MAX_NAME:
         return f"文件名不能超过{MAX_NAME}个字符"
     if "/" in name or "\\" in name or "\x00" in name or ".." in name:
@@ -192,7 +194,7 @@ def store(
     evidence = EvidenceFile(
         plan_id=plan.id,
         scope=scope,
-        original_name=upload.filename,
+        original_name=filenames.normalise(upload.filename),
         stored_name=stored_name,
         sha256=data.sha256,
         size=data.size,
@@ -259,11 +261,4 @@ def for_download(user: User | None, evidence_id: int) -> tuple[EvidenceFile, IO[
 
 def content_disposition(evidence: EvidenceFile) -> str:
     """Always an attachment (RFC 6266): an ASCII fallback and the UTF-8 original name."""
-    ascii_name = unicodedata.normalize("NFKD", evidence.original_name)
-    ascii_name = ascii_name.encode("ascii", "ignore").decode("ascii")
-    ascii_name = "".join(ch for ch in ascii_name if ch.isalnum() or ch in "-_. ").strip()
-    stem = os.path.splitext(ascii_name)[0].strip(" .")
-    if not stem:
-        ascii_name = f"evidence-{evidence.id}.{evidence.kind}"
-    quoted = quote(evidence.original_name, safe="")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quoted}"
+    return filenames.content_disposition(evidence.original_name, f"evidence-{evidence.id}")

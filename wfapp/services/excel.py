@@ -22,16 +22,19 @@ from io import BytesIO
 from typing import Any
 
 from flask import current_app
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
 
+from wfapp.bounds import CONTROL
 from wfapp.models import Plan, User
 from wfapp.models.plan import CATEGORY_LABELS, Category
 from wfapp.services import excel_layout as layout_xl
-from wfapp.services import plans
+from wfapp.services import plans, xlsx_bounds, xlsx_safe
 from wfapp.services.errors import Invalid, Problem
 from wfapp.services.layout import SUBTOTAL, build_layout
 from wfapp.services.targets import CHILD_SUM, TOTAL_CODE, parse_weight
+from wfapp.services.xlsx_bounds import NOT_EXCEL
 
 HEADERS = [
     "一级指标",
@@ -47,9 +50,6 @@ HEADERS = [
 PARENT_HEADER, CATEGORY_HEADER = "上级序号", "类别"
 SUBTOTAL_TEXT = "小计"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A zip that inflates beyond this is refused before openpyxl reads it (zip bombs).
-MAX_INFLATED_BYTES = 50 * 1024 * 1024
-NOT_EXCEL = "文件不是 Excel 工作簿（.xlsx），请上传由本系统导出或按相同格式填写的 .xlsx 文件"
 OLD_EXCEL = "这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再上传"
 _POINTS_SUFFIX = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$|(\d+(?:\.\d+)?)\s*分$")
 _CATEGORY_WORDS = {"重点": Category.KEY, "常规": Category.REGULAR, "动态": Category.DYNAMIC}
@@ -136,13 +136,13 @@ def table_workbook(title: str, unit_line: str, status: str, rows: list[dict[str,
     ws = wb.active
     ws.title = "考评表"
     layout_xl.title_row(ws, 1, title, width)
-    ws.append([unit_line, None, None, None, None, status])
+    xlsx_safe.append(ws, [unit_line, None, None, None, None, status])
     ws.merge_cells("A2:E2")
     ws.merge_cells(start_row=2, start_column=6, end_row=2, end_column=width)
     for cell in ws[2]:
         cell.font = layout_xl.document_font()
         cell.alignment = Alignment(vertical="center")
-    ws.append(headers)
+    xlsx_safe.append(ws, headers)
     layout_xl.header_cells(ws[3])
 
     first = 4
@@ -163,7 +163,7 @@ def table_workbook(title: str, unit_line: str, status: str, rows: list[dict[str,
             values.append(parents.get(i))
         if CATEGORY_HEADER in headers:
             values.append(categories.get(i))
-        ws.append(values)
+        xlsx_safe.append(ws, values)
         line = first + i
         for cell in ws[line]:
             layout_xl.body_cell(cell, bold=subtotal)
@@ -180,7 +180,7 @@ def table_workbook(title: str, unit_line: str, status: str, rows: list[dict[str,
                 start_row=line, start_column=2, end_row=line + r.block_span - 1, end_column=2
             )
     total_line = first + len(layout.rows)
-    ws.append([TOTAL_CODE, None, None, None, layout.total])
+    xlsx_safe.append(ws, [TOTAL_CODE, None, None, None, layout.total])
     ws.merge_cells(start_row=total_line, start_column=1, end_row=total_line, end_column=4)
     for cell in ws[total_line][:width]:
         layout_xl.body_cell(cell, bold=True, horizontal="center")
@@ -265,7 +265,9 @@ class ParsedSheet:
 def import_plan(
     user: User, plan_id: int, data: bytes, version: int | None = None
 ) -> tuple[Plan, list[Problem]]:
-    """Replace a draft's table with the uploaded sheet; every problem names its Excel row."""
+    """Replace a draft's table with the uploaded sheet; every problem names its Excel row.
+    Whether the user may edit the table is settled before a byte of the file is parsed."""
+    plans.get_for_edit(user, plan_id)
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
     if len(data) > limit:
         raise _refuse(f"Excel 文件过大（上限 {limit // 1_048_576} MB）")
@@ -288,23 +290,22 @@ def _refuse(message: str) -> Invalid:
 def _open(data: bytes):
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise _refuse(OLD_EXCEL)
-    buffer = BytesIO(data)
-    if not zipfile.is_zipfile(buffer):
+    if not zipfile.is_zipfile(BytesIO(data)):
         raise _refuse(NOT_EXCEL)
-    try:
-        with zipfile.ZipFile(buffer) as archive:
-            names = set(archive.namelist())
-            inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise _refuse(NOT_EXCEL) from exc
-    if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
-        raise _refuse(NOT_EXCEL)
-    if inflated > MAX_INFLATED_BYTES:
-        raise _refuse("Excel 文件内容过大，请删除无关的工作表或图片后再上传")
-    try:
-        return load_workbook(BytesIO(data), data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise _refuse(NOT_EXCEL) from exc
+    return xlsx_bounds.open_bounded(data)
+
+
+def _control_problem(table: list[list[Any]]) -> Problem | None:
+    for r, cells in enumerate(table, start=1):
+        for c, value in enumerate(cells, start=1):
+            if isinstance(value, str) and CONTROL.search(value):
+                where = f"{get_column_letter(c)}{r}"
+                char = f"U+{ord(CONTROL.search(value).group()):04X}"
+                return Problem(
+                    f"第{r}行",
+                    f"第{r}行（单元格 {where}）含有不可见的控制字符 {char}，请删除后重新上传",
+                )
+    return None
 
 
 _COLUMN_NAMES = {
@@ -382,22 +383,19 @@ class _Block:
 
 def parse_workbook(data: bytes) -> ParsedSheet:
     """Rows (as the API takes them) from an uploaded workbook, or Invalid naming rows."""
-    wb = _open(data)
-    for ws in wb.worksheets:
-        merged: dict[tuple[int, int], Any] = {}
-        for rng in ws.merged_cells.ranges:
-            top_left = ws.cell(rng.min_row, rng.min_col).value
-            for r in range(rng.min_row, rng.max_row + 1):
-                for c in range(rng.min_col, rng.max_col + 1):
-                    merged[(r, c)] = top_left
-        table = [
-            [merged.get((r, c), ws.cell(r, c).value) for c in range(1, ws.max_column + 1)]
-            for r in range(1, ws.max_row + 1)
-        ]
-        for header_index, cells in enumerate(table[:20]):
-            columns = _header_map(cells)
-            if columns:
-                return _parse_rows(table, header_index, columns)
+    wb, sizes = _open(data)
+    try:
+        for ws, size in zip(wb.worksheets, sizes, strict=True):
+            table = xlsx_bounds.read_table(ws, size)
+            for header_index, cells in enumerate(table[:20]):
+                columns = _header_map(cells)
+                if columns:
+                    problem = _control_problem(table)
+                    if problem:
+                        raise Invalid(problem.message, [problem])
+                    return _parse_rows(table, header_index, columns)
+    finally:
+        wb.close()
     raise _refuse("未找到表头：第一张工作表中应有“序号”“目标内容与责任分解”“权重”等列")
 
 

@@ -18,6 +18,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from wfapp.services import xlsx_safe
+
 # Names as Windows offices have them. charset 134 (GB2312) lets a machine without the
 # named font substitute another Chinese font of the same family instead of a Latin one.
 BODY_FONT = "宋体"
@@ -150,7 +152,7 @@ def print_setup(ws: Worksheet, header_rows: str) -> None:
 
 
 def title_row(ws: Worksheet, row: int, text: str, width: int) -> None:
-    ws.cell(row, 1, text)
+    xlsx_safe.cell(ws, row, 1, text)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
     cell = ws.cell(row, 1)
     cell.font = title_font()
@@ -182,7 +184,7 @@ def signature_block(ws: Worksheet, row: int, width: int, parts: Sequence[str]) -
     for i, label in enumerate(parts):
         start = 1 + i * per
         end = width if i == len(parts) - 1 else start + per - 1
-        ws.cell(row, start, f"{label}：")
+        xlsx_safe.cell(ws, row, start, f"{label}：")
         ws.merge_cells(start_row=row, start_column=start, end_row=row, end_column=end)
         cell = ws.cell(row, start)
         cell.font = document_font()

@@ -11,6 +11,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from wfapp.services import excel_layout as layout_xl
+from wfapp.services import xlsx_safe
 
 HEADER_ROW = 3
 SIGNATURES = ("绩效办（盖章）", "审核人（签字）", "制表人（签字）")
@@ -24,16 +25,16 @@ def workbook(title: str, subtitle: str, headers: list[str], rows: list[list[Any]
     ws = wb.active
     ws.title = "考评结果"
     layout_xl.title_row(ws, 1, title, width)
-    ws.cell(2, 1, subtitle)
+    xlsx_safe.cell(ws, 2, 1, subtitle)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     ws.cell(2, 1).font = layout_xl.document_font()
     for column, name in enumerate(headers, start=1):
-        ws.cell(HEADER_ROW, column, name)
+        xlsx_safe.cell(ws, HEADER_ROW, column, name)
     layout_xl.header_cells(ws[HEADER_ROW])
     for offset, values in enumerate(rows, start=1):
         line = HEADER_ROW + offset
         for column, value in enumerate(values, start=1):
-            cell = ws.cell(line, column, value)
+            cell = xlsx_safe.cell(ws, line, column, value)
             layout_xl.body_cell(cell, horizontal=_ALIGN.get(headers[column - 1]))
             if isinstance(value, Decimal):
                 cell.number_format = layout_xl.POINTS_FORMAT

@@ -44,6 +44,7 @@ EVENT_LABELS = {
     "edit_indicators": "修改考评表",
     "assign_peers": "调整互审单位",
     "publish_results": "公布考评结果",
+    "change_password": "修改密码",
     **RECTIFICATION_EVENT_LABELS,
 }
 

@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from wfapp.api.year import download
+from wfapp.bounds import accepts_upload
 from wfapp.permissions import UPLOAD_EVIDENCE, authorize
 from wfapp.services import evidence, plans
 from wfapp.services.errors import Invalid
@@ -41,6 +42,7 @@ def plan_evidence(plan_id: int):
 
 
 @bp.post("/plans/<int:plan_id>/evidence")
+@accepts_upload("EVIDENCE_MAX_BYTES")
 @login_required
 def upload(plan_id: int):
     form = EvidenceForm()

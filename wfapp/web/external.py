@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 
+from wfapp.bounds import accepts_upload
 from wfapp.models import ExternalKind
 from wfapp.models.external import BONUS_LEVELS, KIND_LABELS
 from wfapp.permissions import RECORD_EXTERNAL, authorize
@@ -68,6 +69,7 @@ def page(plan_id: int):
 
 
 @bp.post("/plans/<int:plan_id>/external/<kind>")
+@accepts_upload("EVIDENCE_MAX_BYTES")
 @login_required
 def record(plan_id: int, kind: str):
     if kind not in FORMS:

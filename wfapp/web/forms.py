@@ -51,6 +51,24 @@ class LoginForm(FlaskForm):
     )
 
 
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(
+        "当前密码",
+        validators=[DataRequired("请输入当前密码"), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new = PasswordField(
+        "新密码",
+        validators=[DataRequired("请输入新密码"), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "再次输入新密码",
+        validators=[DataRequired("请再次输入新密码"), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
 class PostForm(FlaskForm):
     """A button that changes something: logout, remove a grant … (CSRF only)."""
 

@@ -10,6 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from wfapp.bounds import accepts_upload
 from wfapp.models import Plan
 from wfapp.permissions import EDIT_INDICATORS, authorize
 from wfapp.services import audit, deadlines, diff, excel, plans
@@ -306,6 +307,7 @@ def download(plan_id: int):
 
 
 @bp.post("/<int:plan_id>/import")
+@accepts_upload("MAX_UPLOAD_BYTES")
 @login_required
 def upload(plan_id: int):
     plan = plans.get_for_edit(current_user, plan_id)

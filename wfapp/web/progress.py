@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from wfapp.bounds import accepts_upload
 from wfapp.models.progress import PERIOD_LABELS, STATUS_LABELS, Period
 from wfapp.permissions import REPORT_PROGRESS, authorize
 from wfapp.services import evidence, plans, progress
@@ -50,6 +51,7 @@ def plan_progress(plan_id: int):
 
 
 @bp.post("/plans/<int:plan_id>/progress")
+@accepts_upload("EVIDENCE_MAX_BYTES")
 @login_required
 def report(plan_id: int):
     form = ProgressForm()

@@ -12,6 +12,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from wfapp.bounds import accepts_upload
 from wfapp.permissions import ADD_ITEM, EDIT_ITEM, EDIT_ITEM_TERMS, authorize
 from wfapp.services import office, plans, rectification
 from wfapp.services.errors import Invalid, NotFound
@@ -199,6 +200,7 @@ def edit(item_id: int):
 
 
 @bp.post("/rectification-items/<int:item_id>/evidence")
+@accepts_upload("EVIDENCE_MAX_BYTES")
 @login_required
 def attach(item_id: int):
     form = ItemEvidenceForm()

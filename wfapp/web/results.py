@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, SelectField, TextAreaField
 
+from wfapp.bounds import accepts_upload
 from wfapp.models.results import FLAG_LABELS
 from wfapp.services import plans, results
 from wfapp.services.errors import Invalid
@@ -79,6 +80,7 @@ def overview(program_id: int):
 
 
 @bp.post("/programs/<int:program_id>/scheme")
+@accepts_upload("MAX_UPLOAD_BYTES")
 @login_required
 def upload_scheme(program_id: int):
     form = SchemeForm()
@@ -206,6 +208,7 @@ def excel(program_id: int, group_id: int):
 
 
 @bp.post("/programs/<int:program_id>/groups/<int:group_id>/flags")
+@accepts_upload("EVIDENCE_MAX_BYTES")
 @login_required
 def add_flag(program_id: int, group_id: int):
     form = FlagForm()
