@@ -19,7 +19,7 @@ from tests.databases import beside, create_database
 from tests.factories import ApiClient
 from tests.pages import Browser
 from tests.statements import count_statements
-from wfapp.database import db, setup_engine_events
+from wfapp.database import db, schema_owner, setup_engine_events
 from wfapp.models import ResultVersion, User
 from wfapp.services.demo import load_demo
 from wfapp.services.demo_scale import add_plans
@@ -132,7 +132,8 @@ def counts(_shared_app: Flask, tmp_path_factory) -> dict[tuple[str, str], list[i
                     measured = _measure(app, role, page.format(results=group))
                     out.setdefault((role, page), []).append(measured)
             db.session.remove()
-            db.drop_all()
+            with schema_owner():  # the append-only tables are the schema owner's to drop
+                db.drop_all()
         finally:
             db.session.remove()
             db.engine.dispose()

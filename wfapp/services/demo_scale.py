@@ -272,6 +272,7 @@ def _user(ctx: _Context, rows: _Rows, username: str, display: str) -> int:
         active=True,
         is_demo=True,
         token_nonce=new_nonce(),
+        session_token=new_nonce(),
         created_at=ctx.now,
     )
 
