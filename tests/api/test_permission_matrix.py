@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import build_world
-from wfapp.database import db
+from tests.factories import build_world, fresh
 from wfapp.models import PeerSignoff
 
 ROLES = [
@@ -110,11 +109,18 @@ def test_matrix(app, api, role, action, state, status):
     r = api(user).act(world.plan.id, action, "理由", version=world.plan.version)
     assert r.status_code == status, r.get_json()
     body = r.get_json()
+    saved = fresh(world.plan)
     if status != 200:
         assert body["errors"], "every refusal names its problem"
-        db.session.expire_all()
-        assert (world.plan.state, world.plan.version, world.plan.round) == before
+        assert (saved.state, saved.version, saved.round) == before
         assert PeerSignoff.query.count() == 0
+    else:  # what the answer says is what was committed
+        assert (saved.state, saved.version, saved.round) == (
+            body["state"],
+            body["version"],
+            body["round"],
+        )
+        assert saved.version > before[1]
 
 
 @pytest.mark.parametrize(("role", "state"), [(r, s) for s in STATES for r in ROLES])
