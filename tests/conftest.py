@@ -63,10 +63,20 @@ def pytest_sessionstart(session) -> None:
         shutil.rmtree(ARTIFACTS)
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--reverse",
+        action="store_true",
+        help="run the tests in reverse order (each test must hold on its own data)",
+    )
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     """Tests of one database's own mechanism belong to that database's run (.ci/run does
     both): the other run skips them by design. Not a missing component: nothing is absent,
-    the test is not for this run."""
+    the test is not for this run. With --reverse, the order is turned round."""
+    if config.getoption("--reverse"):
+        items.reverse()
     other = "sqlite_only" if PG_URL else "postgres_only"
     reason = (
         "by design: for the SQLite run"
