@@ -149,11 +149,12 @@ def database_url(_template_db: str, tmp_path: Path, request) -> str:
 def _shared_app(tmp_path_factory) -> Flask:
     """One app per process (per xdist worker): building one, its routes above all, takes
     longer than most tests. `app` lends it to each test on that test's database."""
-    from tests.client import IsolatedClient
+    from tests.client import IsolatedClient, refuse_unsaved_writes
 
     unused = tmp_path_factory.mktemp("unused") / "unused.db"  # each test's file replaces it
     app = create_app(_config(PG_URL or f"sqlite:///{unused}"))
     app.test_client_class = IsolatedClient  # each request its own app context and session
+    refuse_unsaved_writes(app)  # a successful request commits what it wrote
     return app
 
 
