@@ -10,9 +10,11 @@ screenshots of each step go to test-artifacts/browser/, emptied when the run sta
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -118,10 +120,10 @@ class Session:
     def goto(self, path: str):
         return self.page.goto(self.base + path)
 
-    def login(self, username: str) -> None:
+    def login(self, username: str, password: str = PASSWORD) -> None:
         self.goto("/login")
         self.page.fill("#username", username)
-        self.page.fill("#password", PASSWORD)
+        self.page.fill("#password", password)
         self.page.click("form button[type=submit]")
         self.page.wait_for_url("**/inbox")
 
@@ -134,20 +136,26 @@ class Session:
             self.page.eval_on_selector_all("[data-action]", "els => els.map(e => e.dataset.action)")
         )
 
-    def shot(self, name: str) -> Path:
+    def shot(self, name: str, full_page: bool = True) -> Path:
         self.step += 1
         path = ARTIFACTS / f"{self.prefix}-{self.step:02d}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path), full_page=full_page)
         return path
+
+
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
 def session_factory(chromium, live_server):
     contexts = []
 
-    def make(prefix: str) -> Session:
+    def make(prefix: str, viewport: dict | None = None, **options) -> Session:
         context = chromium.new_context(
-            viewport={"width": 1366, "height": 900}, locale="zh-CN", accept_downloads=True
+            viewport=viewport or {"width": 1366, "height": 900},
+            locale="zh-CN",
+            accept_downloads=True,
+            **options,
         )
         contexts.append(context)
         return Session(context.new_page(), live_server, prefix)
@@ -155,3 +163,45 @@ def session_factory(chromium, live_server):
     yield make
     for context in contexts:
         context.close()
+
+
+@dataclass(frozen=True)
+class LiveWorld:
+    """A world of its own in the live database (tests/factories.build_world: a program,
+    units A–D, twelve users): ids and usernames only, for tests that must not share data."""
+
+    plan_id: int
+    program_id: int
+    usernames: dict[str, str]
+    password: str  # every factory user's
+
+    def user(self, key: str) -> str:
+        return self.usernames[key]
+
+
+_WORLDS = itertools.count(1)
+
+
+@pytest.fixture
+def live_world(live_app) -> Callable[..., LiveWorld]:
+    """make(state="draft", prepare=None): a fresh world; `prepare(world)` runs in the app
+    context (through the services) before the ids are handed out."""
+    from tests.factories import PASSWORD as FACTORY_PASSWORD
+    from tests.factories import build_world
+
+    def make(state: str = "draft", prepare: Callable | None = None) -> LiveWorld:
+        with live_app.app_context():
+            world = build_world(state=state, suffix=f"-w{os.getpid()}-{next(_WORLDS)}")
+            db.session.commit()
+            if prepare is not None:
+                prepare(world)
+            found = LiveWorld(
+                world.plan.id,
+                world.program.id,
+                {key: user.username for key, user in world.users.items()},
+                FACTORY_PASSWORD,
+            )
+            db.session.remove()
+        return found
+
+    return make

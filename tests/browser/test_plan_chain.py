@@ -178,6 +178,7 @@ def test_the_editor_adds_rows_updates_subtotals_and_keeps_input_after_a_failed_s
     expect(s.page.locator('textarea:has-text("新增：城市燃气管道老化更新改造")')).to_have_count(1)
     s.shot("editor-failed-save")
     added = s.page.locator("tr.ed-row", has=s.page.locator('input[value="1-5"]'))
+    s.page.once("dialog", lambda dialog: dialog.accept())  # a filled row asks first
     added.locator("[data-remove]").click()
     expect(s.page.locator("tr.ed-row").first.locator(".sum")).to_have_text("下级合计 40")
     s.page.click("text=保存考评表")

@@ -6,6 +6,7 @@ import io
 
 from tests.pages import Browser, text
 from tests.results.helpers import results_world
+from tests.results.test_results import close
 from tests.year.helpers import PDF
 from wfapp.database import db
 from wfapp.models import EvaluationSheet, Plan, ResultFlag
@@ -117,3 +118,14 @@ def test_a_broken_scheme_upload_shows_its_lines(app, client):
     r = browser.submit(u["overview"], f"/programs/{world.program.id}/scheme", bad)
     assert r.status_code == 422
     assert "第 " in text(r) and "行" in text(r)
+
+
+def test_rescoring_published_results_asks_first(app, client, api):
+    """Once results are published, the 重新计分 button asks before it makes a new version
+    (the page's script shows the question; without a yes nothing is sent)."""
+    world = results_world()
+    close(api, world)
+    results.publish(world.office, world.program.id, world.group.id)
+    page = text(Browser(client).login(world.office).get(urls(world)["group"]))
+    button = page[page.index('id="do-rescore"') - 60 : page.index("按现有数据重新计分")]
+    assert 'data-confirm="结果已公布。重新计分将生成新版本' in button

@@ -172,3 +172,119 @@ def test_check_command_on_a_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(scheme_cli, ["check", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 1
     assert "无法读取文件" in result.output
+
+
+# -- errors a clerk can fix ---------------------------------------------------------------------
+
+
+def test_an_unknown_key_suggests_the_nearest_valid_one() -> None:
+    """A typo in a key is an error naming the key it most likely meant (difflib)."""
+    text = _broken("    cap: 5                       # 最高扣 5 分", "    caps: 5")
+    [(line, message)] = _problems(text)
+    assert line == _line_of(text, "caps: 5")
+    assert "未知的键 'caps'，是否想写 'cap'？" in message
+
+
+def test_an_unknown_choice_suggests_the_nearest_too() -> None:
+    """Also for values from a list: a rounding mode, a rule's grade."""
+    text = _broken("mode: ROUND_HALF_UP}\n", "mode: ROUND_HALFUP}\n")
+    [(_, message)] = _problems(text)
+    assert "是否想写 'ROUND_HALF_UP'？" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("title: 2021", "title: [2021", "方括号列表"),
+        ("scale: 100\n", "scale: 100\n\tx: 1\n", "制表符"),
+        ("scale: 100\n", "scale: 100\n  total2: 1\n", "缩进"),
+        ("title: 2021", 'title: "2021', "引号"),
+    ],
+)
+def test_yaml_syntax_errors_are_said_in_chinese(old: str, new: str, words: str) -> None:
+    """PyYAML's English message becomes one a clerk can act on, with its line and column."""
+    [(line, message)] = _problems(_broken(old, new))
+    assert message.startswith("YAML 语法错误（第 ") and words in message, message
+    assert line >= 1
+    assert not any(c.isascii() and c.isalpha() for c in message.split("：", 1)[1])
+
+
+NEW_RULES = """\
+scheme: n
+title: 新规则
+scale: 100
+total: additive
+rounding: {places: 2, mode: ROUND_HALF_UP}
+components:
+  - {name: w, label: 工作, type: indicators, max: 90, sheets: {aggregate: mean}}
+  - name: d
+    label: 纪律
+    type: deduction
+    points: 10
+    items:
+      - {item: a, label: 缺勤, rule: per_occurrence, points: 1, forfeit_at: 3}
+      - {item: b, label: 迟到, rule: per_occurrence, points: 1}
+    shared_caps:
+      - {label: 考勤, items: [a, c], points: 2}
+grades:
+  levels:
+    - {key: x, label: 先进, reward_factor: 2000%}
+    - {key: y, label: 达标, reward_factor: 100%}
+  rules:
+    - {top_n: 1, over: township, grade: x}
+    - {default: y}
+  groups:
+    一类:
+      rules:
+        - {top_n: 1, grade: x}
+  ties: share_better
+  veto: {grade: y, at_most: y}
+pay:
+  label: 奖金
+  bands:
+    - {at_least: 80, label: 甲, factor: 100%}
+    - {at_least: 85, label: 乙, factor: 90%}
+    - {label: 丙, factor: 80%}
+"""
+
+
+def test_every_problem_of_the_new_keys_in_one_pass() -> None:
+    """Eight mistakes in the newer parts of the format, each reported once, on its own line, in
+    the source's own terms."""
+    problems = _problems(NEW_RULES)
+    lines = NEW_RULES.splitlines()
+    found = {(lines[line - 1].strip(), message.split(": ", 1)[-1]) for line, message in problems}
+    expected_words = [
+        ("forfeit_at", "需要 item_points"),
+        ("items: [a, c]", "未知的扣分事项 'c'"),
+        ("2000%", "应在 0% 到 1000% 之间"),
+        ("over: township", "未知的排名范围 'township'"),
+        ("rules:", "最后一条规则须是 default"),
+        ("veto", "只能写一个"),
+        ("bands:", "从高到低"),
+    ]
+    for needle, words in expected_words:
+        assert any(needle in text and words in msg for text, msg in found), (needle, found)
+    assert len(problems) == len(expected_words)
+
+
+def test_every_shipped_scheme_passes_the_check() -> None:
+    """`wfapp scheme check` accepts every scheme of config/schemes/."""
+    runner = CliRunner()
+    for path in sorted(QUANZHOU_YAML.parent.glob("*.yaml")):
+        result = runner.invoke(scheme_cli, ["check", str(path)])
+        assert result.exit_code == 0 and result.output.startswith("ok: "), result.output
+
+
+def test_a_key_of_another_kind_of_part_says_where_it_belongs() -> None:
+    """`cap` on a 公众评议 input part: not a typo but the wrong place; the message says so."""
+    text = _broken("    input: public_score\n", "    input: public_score\n    cap: 3\n")
+    [(line, message)] = _problems(text)
+    assert line == _line_of(text, "cap: 3")
+    assert "'cap' 只用于 bonus、deduction 类组成部分" in message
+
+
+def test_a_share_rule_with_another_name_points_to_top_ratio() -> None:
+    text = _broken("{top_ratio: 30%, rounding: floor,", "{top_percent: 30%, rounding: floor,")
+    [(_, message)] = _problems(text)
+    assert "未知的等次规则 'top_percent'，是否想写 'top_ratio'？" in message

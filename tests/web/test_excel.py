@@ -156,7 +156,18 @@ def _first(data_changes: dict, world) -> bytes:
 
 REFUSALS = {
     # Excel rows: 4 1-1 | 5 1-2 | 6 1-2-1 | 7 1-2-2 | 8 小计 1 | 9 2-1 | 10 小计 2 | 11 合计
-    "wrong sum": ({"E6": 20}, "第5行（序号 1-2）：下级指标权重合计 35，与本项权重 30 不符"),
+    # A sum that no longer holds is named at the row the sheet changed, not at its parent's.
+    "wrong sum": (
+        {"E6": 20},
+        "第6行（序号 1-2-1，权重已改为 20）：第5行（序号 1-2）的下级指标权重合计 35，"
+        "与该项权重 30 不符",
+    ),
+    "wrong sum under a 小计": (
+        {"E4": 25},
+        "第4行（序号 1-1，权重已改为 25）：第8行（序号 1）的下级指标权重合计 55，"
+        "与该项权重 60 不符",
+    ),
+    "changed parent": ({"E5": 25}, "第5行（序号 1-2）：下级指标权重合计 30，与本项权重 25 不符"),
     "missing owner": ({"G9": None}, "第9行（序号 2-1）：末级指标至少填写一个责任科室"),
     "non-number weight": ({"E4": "三十"}, "第4行（序号 1-1）：权重必须是数字"),
 }

@@ -3,6 +3,7 @@ publish, Excel; a unit's own result. Parse, one service call, answer."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
@@ -15,6 +16,10 @@ from wfapp.api.year_schemas import user_ref
 from wfapp.models import ResultFlag, ResultVersion, UnitResult
 from wfapp.services import evidence, results
 from wfapp.services.errors import Invalid, Problem
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def row_out(r: UnitResult, *, explanation: bool = True) -> dict[str, Any]:
@@ -30,8 +35,11 @@ def row_out(r: UnitResult, *, explanation: bool = True) -> dict[str, Any]:
         "grade": r.grade,
         "grade_label": r.grade_label,
         "flags": r.flags,
-        "reward_factor": str(r.reward_factor),
-        "reward_factor_before_flags": str(r.reward_factor_before_flags),
+        "reward_factor": _num(r.reward_factor),
+        "reward_factor_before_flags": _num(r.reward_factor_before_flags),
+        "pay": None
+        if r.pay_label is None
+        else {"label": r.pay_label, "factor": _num(r.pay_factor)},
     }
     if explanation:
         out["explanation"] = r.explanation

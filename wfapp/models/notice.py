@@ -10,6 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from wfapp.database import db
 from wfapp.timeutil import UTCDateTime, utcnow
 
+# What a notice is about, as its list filters them.
+NOTICE_KINDS = {
+    "awaits": "待办理",
+    "returned": "退回",
+    "reminder": "提醒",
+    "published": "公开",
+    "results": "考评结果",
+}
+
 
 class Notice(db.Model):
     __tablename__ = "notice"

@@ -82,12 +82,16 @@ class UnitResult(db.Model):
     total: Mapped[Decimal]
     rank: Mapped[int]
     group_size: Mapped[int]
-    grade_before_flags: Mapped[str] = mapped_column(String(40))
-    grade_before_flags_label: Mapped[str] = mapped_column(String(40))
-    grade: Mapped[str] = mapped_column(String(40))
-    grade_label: Mapped[str] = mapped_column(String(40))
-    reward_factor: Mapped[Decimal]
-    reward_factor_before_flags: Mapped[Decimal]
+    # Grades and factors are NULL when the scheme gives no grades (scores and ranks only).
+    grade_before_flags: Mapped[str | None] = mapped_column(String(40))
+    grade_before_flags_label: Mapped[str | None] = mapped_column(String(40))
+    grade: Mapped[str | None] = mapped_column(String(40))
+    grade_label: Mapped[str | None] = mapped_column(String(40))
+    reward_factor: Mapped[Decimal | None]
+    reward_factor_before_flags: Mapped[Decimal | None]
+    # The pay band by score (the scheme's `pay`), NULL without one.
+    pay_label: Mapped[str | None] = mapped_column(String(40))
+    pay_factor: Mapped[Decimal | None]
     # [{name, label, raw, score, contribution, carried}] and the flags as the engine gave them.
     components: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     flags: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -21,6 +21,7 @@ from wfapp.scoring.scheme import (
     InputComponent,
     Scheme,
 )
+from wfapp.scoring.yamlread import suggest
 
 
 class InputError(ValueError):
@@ -58,8 +59,10 @@ class ItemInput:
     work: str | None = None  # bonus: the same work counts once
     level: str | None = None  # bonus
     item: str | None = None  # deduction
-    occurrences: int | None = None  # deduction, per_occurrence
+    occurrences: int | None = None  # deduction per_occurrence; bonus: 人次 times the points
     points: Decimal | None = None  # entered points (bonus override, deduction as_entered)
+    matter: str | None = None  # deduction: the same matter counts once, at its highest
+    section: str | None = None  # bonus: the sub-part (section) it counts in
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,8 @@ class _Reader:
             return False
         for key in value:
             if key not in allowed:
-                self.err(path, f"未知的键 '{key}'（可用：{'、'.join(allowed)}）")
+                hint = suggest(str(key), allowed)
+                self.err(path, f"未知的键 '{key}'{hint}（可用：{'、'.join(allowed)}）")
         for key in required:
             if key not in value:
                 self.err(path, f"缺少 '{key}'")
@@ -368,7 +372,7 @@ class _Reader:
         return tuple(c for c in codes if c)
 
     def bonus(self, value: Any, path: str) -> ItemInput | None:
-        keys = ("work", "level", "points", "reason", "joint", "component")
+        keys = ("work", "level", "points", "occurrences", "section", "reason", "joint", "component")
         if not self.mapping(value, path, keys, ("reason",)):
             return None
         before = len(self.problems)
@@ -387,13 +391,33 @@ class _Reader:
         )
         if level is None and "points" not in value:
             self.err(path, "需要 'level'（按级别计分）或 'points'（录入分值）")
+        times = (
+            self.count(value["occurrences"], f"{path}.occurrences")
+            if "occurrences" in value
+            else None
+        )
+        section = value.get("section")
+        bad = isinstance(comp, BonusComponent) and section is not None
+        if bad and isinstance(comp, BonusComponent) and comp.section(section) is None:
+            known = "、".join(s.key for s in comp.sections) or "无"
+            self.err(f"{path}.section", f"未知的加分分项 {section!r}（可用：{known}）")
         joint = self.joint(value, path, comp)
         if len(self.problems) > before or not name or not reason:
             return None
-        return ItemInput(path, name, reason, joint, work=work, level=level, points=points)
+        return ItemInput(
+            path,
+            name,
+            reason,
+            joint,
+            work=work,
+            level=level,
+            points=points,
+            occurrences=times,
+            section=section,
+        )
 
     def deduction(self, value: Any, path: str) -> ItemInput | None:
-        keys = ("item", "occurrences", "points", "reason", "joint")
+        keys = ("item", "occurrences", "points", "reason", "joint", "matter")
         if not self.mapping(value, path, keys, ("item", "reason")):
             return None
         before = len(self.problems)
@@ -420,11 +444,19 @@ class _Reader:
             self.err(path, f"{item.label}按录入分值计：填写 points，不填 occurrences")
         else:
             points = self.number(value["points"], f"{path}.points", Decimal(0))
+        matter = self.text(value["matter"], f"{path}.matter") if "matter" in value else None
         joint = self.joint(value, path, comp)
         if len(self.problems) > before or not reason:
             return None
         return ItemInput(
-            path, comp.name, reason, joint, item=item.item, occurrences=occurrences, points=points
+            path,
+            comp.name,
+            reason,
+            joint,
+            item=item.item,
+            occurrences=occurrences,
+            points=points,
+            matter=matter,
         )
 
     def flags(self, value: Any, path: str) -> tuple[str | None, str | None]:
@@ -432,6 +464,9 @@ class _Reader:
             return None, None
         downgrade = self.flag(value.get("downgrade"), f"{path}.downgrade")
         veto = self.flag(value.get("veto"), f"{path}.veto")
-        if veto is not None and self.scheme.grading.veto is None:
-            self.err(f"{path}.veto", f"方案 {self.scheme.id} 没有规定一票否决的等次（grades.veto）")
+        grading = self.scheme.grading
+        if veto is not None and (grading is None or grading.veto is None):
+            self.err(f"{path}.veto", f"方案 {self.scheme.id} 没有规定一票否决的后果（grades.veto）")
+        if downgrade is not None and grading is None:
+            self.err(f"{path}.downgrade", f"方案 {self.scheme.id} 不定等次，不能降档")
         return downgrade, veto

@@ -90,3 +90,16 @@ def pct(value: Decimal) -> str:
 def fraction_text(value: Fraction, places: int = 2) -> str:
     """A product such as 10 × 1/3 shown as a decimal ("3.33"), for the trace only."""
     return fmt(Decimal(value.numerator) / Decimal(value.denominator), places)
+
+
+def exact(value: Decimal, places: int = 2) -> str:
+    """An unrounded value as the trace shows it: at least `places` digits, every digit up to
+    six, and "…" when there are more (66.388, 18.666667…)."""
+    shown = fmt(value, places)
+    if value == Decimal(shown):
+        return shown
+    six = value.quantize(_QUANTA[6], rounding=ROUND_HALF_UP)
+    text = str(six.normalize()) if six.normalize().as_tuple().exponent < 0 else str(six)
+    if "E" in text:
+        text = format(six.normalize(), "f")
+    return text if six == value else f"{text}…"

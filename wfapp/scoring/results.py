@@ -37,17 +37,20 @@ class UnitResult:
     components: tuple[ComponentResult, ...]
     rank: int  # 1-based within the group; equal totals share a rank
     group_size: int
-    grade_before_flags: str
-    grade_before_flags_label: str
-    grade: str
-    grade_label: str
+    # The grade fields are None when the scheme has no grades (scores and ranks only).
+    grade_before_flags: str | None
+    grade_before_flags_label: str | None
+    grade: str | None
+    grade_label: str | None
     downgrade: str | None  # the reason ("" when flagged without one); None: not flagged
     veto: str | None
-    reward_factor: Decimal
-    reward_factor_before_flags: Decimal
+    reward_factor: Decimal | None
+    reward_factor_before_flags: Decimal | None
     staff_quota: Decimal | None
     staff_quota_count: int | None
     explanation: tuple[str, ...]
+    pay_label: str | None = None  # the pay band by score (pay:), None without one
+    pay_factor: Decimal | None = None
 
     def component(self, name: str) -> ComponentResult:
         return next(c for c in self.components if c.name == name)
@@ -104,6 +107,9 @@ class Results:
                 "reward_factor_before_flags": num(u.reward_factor_before_flags),
                 "staff_quota": num(u.staff_quota),
                 "staff_quota_count": u.staff_quota_count,
+                "pay": None
+                if u.pay_label is None
+                else {"label": u.pay_label, "factor": num(u.pay_factor)},
                 "explanation": list(u.explanation),
             }
 

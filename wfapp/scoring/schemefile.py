@@ -12,26 +12,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
-
-from wfapp.scoring.numbers import COUNT_ROUNDING, ONE, ROUNDING_MODES, ZERO, Rounding, fmt, pct
+from wfapp.scoring.numbers import ONE, ROUNDING_MODES, ZERO, Rounding, fmt, pct
 from wfapp.scoring.scheme import (
     BonusComponent,
     BonusLevel,
     Component,
     DeductionComponent,
     DeductionItem,
-    Grade,
-    GradeRule,
-    Grading,
     IndicatorsComponent,
     InputComponent,
     Scheme,
     SchemeError,
     ScoreComponent,
+    Section,
+    SharedCap,
     SheetRule,
     Split,
 )
+from wfapp.scoring.schemegrades import grading, pay, peek
 from wfapp.scoring.yamlread import Located, Problem, compose
 
 T = TypeVar("T")
@@ -43,14 +41,17 @@ DEDUCTION_RULES = ("per_occurrence", "per_count", "as_entered")
 GRADE_RULES = ("below", "at_least", "top_ratio", "top_n", "bottom_n", "default")
 OVERFLOW = ("drop", "carry")
 JOINT_MODES = ("each", "divided")
-TIE_RULES = ("share_better",)
+ROUND_AT = ("parts", "total")
 
-_TOP_KEYS = ("scheme", "title", "source", "scale", "total", "rounding", "components", "grades")
+_TOP_KEYS = (
+    "scheme", "title", "source", "scale", "total", "rounding", "components", "grades", "pay",
+)  # fmt: skip
+_REQUIRED = ("scheme", "title", "scale", "total", "rounding", "components")
 _TYPE_KEYS = {
     "indicators": ("weight", "max", "sheets"),
     "input": ("weight", "max", "input"),
-    "bonus": ("levels", "cap", "split"),
-    "deduction": ("items", "cap", "points", "overflow", "split"),
+    "bonus": ("levels", "cap", "split", "sections", "in_scale"),
+    "deduction": ("items", "cap", "points", "overflow", "split", "shared_caps"),
 }
 _ALL_TYPE_KEYS = tuple(dict.fromkeys(k for keys in _TYPE_KEYS.values() for k in keys))
 
@@ -88,7 +89,7 @@ def _opt(fields: dict[str, Located], key: str, read: Callable[[Located], T | Non
 
 
 def _scheme(root: Located) -> Scheme | None:
-    f = root.fields(_TOP_KEYS, required=[k for k in _TOP_KEYS if k != "source"])
+    f = root.fields(_TOP_KEYS, required=_REQUIRED)
     if f is None:
         return None
     sid = _opt(f, "scheme", Located.text)
@@ -96,7 +97,8 @@ def _scheme(root: Located) -> Scheme | None:
     source = _opt(f, "source", Located.text)
     scale = _opt(f, "scale", lambda y: y.decimal(positive=True))
     method = _opt(f, "total", lambda y: y.choice(METHODS, "合成方式"))
-    rounding = _opt(f, "rounding", _rounding)
+    read = _opt(f, "rounding", _rounding)
+    rounding, total_only = read if read else (None, False)
     components: list[Component | None] = []
     names: list[str] = []
     if "components" in f:
@@ -104,50 +106,67 @@ def _scheme(root: Located) -> Scheme | None:
         fallback = rounding or Rounding(2, "ROUND_HALF_UP")
         entries = f["components"].items()
         for entry in entries:
-            name = _peek(entry, "name")
+            name = peek(entry, "name")
             if name in names:
                 entry.error(f"组成部分名称 '{name}' 重复")
             elif name:
                 names.append(name)
-        components = [_component(y, method or "weighted", scale or ONE, fallback) for y in entries]
+        sheet_default = None if total_only else fallback
+        components = [
+            _component(y, method or "weighted", scale or ONE, sheet_default) for y in entries
+        ]
         if method and scale:
             _check_components(f["components"], components, method, scale)
-    grading = _opt(f, "grades", lambda y: _grading(y, names))
-    if None in (sid, title, scale, method, rounding, grading) or None in components:
+    grades = _opt(f, "grades", lambda y: grading(y, names))
+    pay_bands = _opt(f, "pay", pay)
+    if None in (sid, title, scale, method, rounding) or None in components:
         return None
-    assert sid and title and scale and method and rounding and grading
-    return Scheme(
-        sid, title, source, scale, method, rounding, tuple(c for c in components if c), grading
-    )
+    if ("grades" in f and grades is None) or ("pay" in f and pay_bands is None):
+        return None
+    if grades and grades.veto and grades.veto.pay == "lowest" and pay_bands is None:
+        f["grades"].error(
+            "一票否决 pay: lowest 需要方案写明 pay（奖金档次）", f["grades"].entry_line
+        )
+        return None
+    assert sid and title and scale and method and rounding
+    parts = tuple(c for c in components if c)
+    return Scheme(sid, title, source, scale, method, rounding, parts, grades, pay_bands, total_only)
 
 
-def _rounding(y: Located) -> Rounding | None:
-    f = y.fields(("places", "mode"), required=("places", "mode"))
+def _rounding(y: Located) -> tuple[Rounding, bool] | None:
+    """The rounding rule and whether it applies to the total only (`at: total`)."""
+    f = y.fields(("places", "mode", "at"), required=("places", "mode"))
     if f is None:
         return None
     places = _opt(f, "places", lambda v: v.integer(minimum=0))
     mode = _opt(f, "mode", lambda v: v.choice(ROUNDING_MODES, "舍入方式"))
+    at = _opt(f, "at", lambda v: v.choice(ROUND_AT, "舍入位置"))
     if places is not None and places > 10:
         f["places"].error("小数位数不能超过 10")
         return None
-    return Rounding(places, mode) if places is not None and mode else None
-
-
-def _peek(y: Located, key: str) -> str | None:
-    """A scalar value of a mapping, read before the mapping itself is checked."""
-    node = getattr(y.node, "value", None)
-    if not isinstance(node, list):
+    if places is None or not mode or ("at" in f and at is None):
         return None
-    for k, v in node:
-        if getattr(k, "value", None) == key and isinstance(getattr(v, "value", None), str):
-            return v.value
-    return None
+    return Rounding(places, mode), at == "total"
 
 
-def _component(y: Located, method: str, scale: Decimal, rounding: Rounding) -> Component | None:
-    kind = _peek(y, "type")
+def _component(
+    y: Located, method: str, scale: Decimal, rounding: Rounding | None
+) -> Component | None:
+    kind = peek(y, "type")
     type_keys = _TYPE_KEYS.get(kind or "", _ALL_TYPE_KEYS)
-    f = y.fields(("name", "label", "type", *type_keys), required=("name", "label", "type"))
+    # A key of another type of part: say which types use it ('cap' 只用于 bonus、deduction).
+    elsewhere = {
+        key: "只用于 "
+        + "、".join(t for t, keys in _TYPE_KEYS.items() if key in keys)
+        + " 类组成部分"
+        for key in _ALL_TYPE_KEYS
+        if key not in type_keys
+    }
+    f = y.fields(
+        ("name", "label", "type", *type_keys),
+        required=("name", "label", "type"),
+        elsewhere=elsewhere,
+    )
     if f is None:
         return None
     name = _opt(f, "name", Located.text)
@@ -158,7 +177,7 @@ def _component(y: Located, method: str, scale: Decimal, rounding: Rounding) -> C
     if kind in ("indicators", "input"):
         return _score_component(y, f, kind, name, label, method, scale, rounding)
     if kind == "bonus":
-        return _bonus_component(y, f, name, label)
+        return _bonus_component(y, f, name, label, method)
     return _deduction_component(y, f, name, label, method)
 
 
@@ -170,7 +189,7 @@ def _score_component(
     label: str,
     method: str,
     scale: Decimal,
-    rounding: Rounding,
+    rounding: Rounding | None,
 ) -> ScoreComponent | None:
     weight: Decimal | None = None
     top = scale  # weighted: every weighted part is scored on the scheme's scale
@@ -202,20 +221,28 @@ def _score_component(
     return IndicatorsComponent(name, label, weight, top, sheets) if sheets else None
 
 
-def _sheets(y: Located, default: Rounding) -> SheetRule | None:
+def _sheets(y: Located, default: Rounding | None) -> SheetRule | None:
     f = y.fields(("aggregate", "trim_from", "rounding"), required=("aggregate",))
     if f is None:
         return None
     aggregate = _opt(f, "aggregate", lambda v: v.choice(AGGREGATES, "评分合成方式"))
     trim_from = _opt(f, "trim_from", lambda v: v.integer(minimum=3))
-    rounding = _opt(f, "rounding", _rounding) if "rounding" in f else default
+    read = _opt(f, "rounding", _rounding) if "rounding" in f else None
+    rounding = read[0] if read else default
+    if read and read[1]:
+        f["rounding"].error("评分表的舍入只对每项指标，不用 'at'")
+        return None
     if aggregate == "trimmed_mean" and "trim_from" not in f:
         y.error("trimmed_mean 需要 'trim_from'：至少几份评分表时才去掉最高分和最低分（≥ 3）")
         return None
     if aggregate in ("mean", "median") and "trim_from" in f:
         f["trim_from"].error(f"'trim_from' 只用于 trimmed_mean，不用于 {aggregate}")
         return None
-    if not aggregate or rounding is None or ("trim_from" in f and trim_from is None):
+    if (
+        not aggregate
+        or ("rounding" in f and read is None)
+        or ("trim_from" in f and trim_from is None)
+    ):
         return None
     return SheetRule(aggregate, trim_from, rounding)
 
@@ -233,35 +260,63 @@ def _split(y: Located) -> Split | None:
 
 
 def _bonus_component(
-    y: Located, f: dict[str, Located], name: str, label: str
+    y: Located, f: dict[str, Located], name: str, label: str, method: str
 ) -> BonusComponent | None:
-    for key in ("levels", "cap"):
-        if key not in f:
-            y.error(f"正向激励类组成部分缺少 '{key}'")
+    sections: list[Section | None] = []
+    for item in f["sections"].items() if "sections" in f else []:
+        sf = item.fields(("key", "label", "cap"), required=("key", "label", "cap"))
+        if sf is None:
+            sections.append(None)
+            continue
+        key = _opt(sf, "key", Located.text)
+        sec_label = _opt(sf, "label", Located.text)
+        sec_cap = _opt(sf, "cap", lambda v: v.decimal(positive=True))
+        if key and any(s and s.key == key for s in sections):
+            sf["key"].error(f"分项 '{key}' 重复")
+            key = None
+        sections.append(Section(key, sec_label, sec_cap) if key and sec_label and sec_cap else None)
+    keys = [s.key for s in sections if s]
     levels: list[BonusLevel | None] = []
-    if "levels" in f:
-        for item in f["levels"].items():
-            lf = item.fields(("key", "label", "points"), required=("key", "label", "points"))
-            if lf is None:
-                levels.append(None)
-                continue
-            key = _opt(lf, "key", Located.text)
-            level_label = _opt(lf, "label", Located.text)
-            points = _opt(lf, "points", lambda v: v.decimal(positive=True))
-            ok = key and level_label and points
-            if key and any(lv and lv.key == key for lv in levels):
-                lf["key"].error(f"级别 '{key}' 重复")
-                ok = False
-            levels.append(BonusLevel(key, level_label, points) if ok else None)
+    for item in f["levels"].items() if "levels" in f else []:
+        allowed = ("key", "label", "points", "section")
+        lf = item.fields(allowed, required=("key", "label", "points"))
+        if lf is None:
+            levels.append(None)
+            continue
+        key = _opt(lf, "key", Located.text)
+        level_label = _opt(lf, "label", Located.text)
+        points = _opt(lf, "points", lambda v: v.decimal(positive=True))
+        section = _opt(lf, "section", lambda v: v.choice(keys, "加分分项"))
+        ok = key and level_label and points and ("section" not in lf or section)
+        if key and any(lv and lv.key == key for lv in levels):
+            lf["key"].error(f"级别 '{key}' 重复")
+            ok = False
+        levels.append(BonusLevel(key, level_label, points, section) if ok else None)
     cap = _opt(f, "cap", lambda v: v.decimal(positive=True))
     split = _opt(f, "split", _split)
-    if cap is None or None in levels or not levels or ("split" in f and split is None):
+    in_scale = _opt(f, "in_scale", Located.boolean)
+    if in_scale and method == "weighted":
+        f["in_scale"].error("加权合成按 scale 计分，加分部分不计入满分；in_scale 只用于加法合成")
         return None
-    return BonusComponent(name, label, tuple(lv for lv in levels if lv), cap, split)
+    if in_scale and "cap" not in f:
+        f["in_scale"].error("计入满分（in_scale）的加分部分须有 cap（该部分的分值）")
+        return None
+    bad = ("cap" in f and cap is None) or None in levels or None in sections
+    if bad or ("split" in f and split is None) or ("in_scale" in f and in_scale is None):
+        return None
+    return BonusComponent(
+        name,
+        label,
+        tuple(lv for lv in levels if lv),
+        cap,
+        split,
+        tuple(s for s in sections if s),
+        bool(in_scale),
+    )
 
 
 def _deduction_item(y: Located) -> DeductionItem | None:
-    keys = ("item", "label", "rule", "points", "count", "item_points")
+    keys = ("item", "label", "rule", "points", "count", "item_points", "forfeit_at")
     f = y.fields(keys, required=("item", "label", "rule"))
     if f is None:
         return None
@@ -271,6 +326,10 @@ def _deduction_item(y: Located) -> DeductionItem | None:
     points = _opt(f, "points", lambda v: v.decimal(positive=True))
     count = _opt(f, "count", Located.text)
     item_points = _opt(f, "item_points", lambda v: v.decimal(positive=True))
+    forfeit_at = _opt(f, "forfeit_at", lambda v: v.integer(minimum=1))
+    if "forfeit_at" in f and "item_points" not in f:
+        f["forfeit_at"].error("“N 次以上此项不得分”（forfeit_at）需要 item_points：此项的分值")
+        return None
     needs = {"per_occurrence": ("points",), "per_count": ("points", "count"), "as_entered": ()}
     ok = bool(key and label and rule)
     if rule:
@@ -283,10 +342,10 @@ def _deduction_item(y: Located) -> DeductionItem | None:
                 ok = False
     if not ok or any(k in f and v is None for k, v in (("points", points), ("count", count))):
         return None
-    if "item_points" in f and item_points is None:
+    if ("item_points" in f and item_points is None) or ("forfeit_at" in f and forfeit_at is None):
         return None
     assert key and label and rule
-    return DeductionItem(key, label, rule, points, count, item_points)
+    return DeductionItem(key, label, rule, points, count, item_points, forfeit_at)
 
 
 def _deduction_component(
@@ -294,25 +353,59 @@ def _deduction_component(
 ) -> DeductionComponent | None:
     if "items" not in f:
         y.error("扣分类组成部分缺少 'items'")
-    if ("cap" in f) == ("points" in f):
+    if "cap" in f and "points" in f:
         y.error(
-            "扣分类组成部分需要 'cap'（最多扣几分）或 'points'（扣分制：该部分的分值），二者选一"
+            "扣分类组成部分用 'cap'（最多扣几分）或 'points'（扣分制：该部分的分值），不能都写；"
+            "都不写则不封顶"
         )
         return None
     if "points" in f and method == "weighted":
         f["points"].error("扣分制分值（points）只用于加法合成；加权合成请用 cap")
         return None
-    items = [_deduction_item(i) for i in f["items"].items()] if "items" in f else []
+    if "overflow" in f and "cap" not in f and "points" not in f:
+        f["overflow"].error("不封顶的扣分部分没有超出部分，不用 'overflow'")
+        return None
+    entries = f["items"].items() if "items" in f else []
+    items = [_deduction_item(i) for i in entries]
     cap = _opt(f, "cap", lambda v: v.decimal(positive=True))
     points = _opt(f, "points", lambda v: v.decimal(positive=True))
     overflow = _opt(f, "overflow", lambda v: v.choice(OVERFLOW, "超出部分处理方式"))
     split = _opt(f, "split", _split)
-    bad = (cap is None and points is None) or ("overflow" in f and overflow is None)
+    known = [k for k in (peek(i, "item") for i in entries) if k]
+    shared = [_shared_cap(c, known) for c in f["shared_caps"].items()] if "shared_caps" in f else []
+    bad = ("cap" in f and cap is None) or ("points" in f and points is None)
+    bad = bad or ("overflow" in f and overflow is None) or None in shared
     if bad or not items or None in items or ("split" in f and split is None):
         return None
     return DeductionComponent(
-        name, label, tuple(i for i in items if i), cap, points, overflow or "drop", split
+        name,
+        label,
+        tuple(i for i in items if i),
+        cap,
+        points,
+        overflow or "drop",
+        split,
+        tuple(c for c in shared if c),
     )
+
+
+def _shared_cap(y: Located, known: list[str]) -> SharedCap | None:
+    """`{label, items: [a, b], points: 1}`: the items together take at most `points`."""
+    f = y.fields(("label", "items", "points"), required=("label", "items", "points"))
+    if f is None:
+        return None
+    label = _opt(f, "label", Located.text)
+    points = _opt(f, "points", lambda v: v.decimal(positive=True))
+    items = [i.choice(known, "扣分事项") for i in f["items"].items()] if "items" in f else []
+    if len(items) < 2 and "items" in f:
+        f["items"].error("共用封顶至少需要两个事项")
+        return None
+    if len(set(items)) != len(items):
+        f["items"].error("共用封顶的事项重复")
+        return None
+    if not label or points is None or not items or None in items:
+        return None
+    return SharedCap(label, tuple(i for i in items if i), points)
 
 
 def _check_components(
@@ -327,9 +420,21 @@ def _check_components(
             items.add(item.item)
     if None in components:
         return  # the sums below would only repeat an earlier problem
+    for c in components:
+        shared = (
+            [i for cap in c.shared_caps for i in cap.items]
+            if isinstance(c, DeductionComponent)
+            else []
+        )
+        for dup in sorted({i for i in shared if shared.count(i) > 1}):
+            y.error(f"{c.name}: 扣分事项 '{dup}' 属于多个共用封顶", y.entry_line)
     scored = [c for c in components if isinstance(c, IndicatorsComponent | InputComponent)]
-    if not scored:
-        y.error("至少需要一个计分的组成部分（indicators 或 input）", y.entry_line)
+    based = [c for c in components if isinstance(c, DeductionComponent) and c.points]
+    if not scored and not based:
+        y.error(
+            "至少需要一个计分的组成部分（indicators 或 input），或一个有基础分值（points）的扣分部分",
+            y.entry_line,
+        )
     elif method == "weighted":
         total = sum((c.weight or ZERO for c in scored), ZERO)
         if total != ONE:
@@ -337,8 +442,11 @@ def _check_components(
             y.error(f"加权组成部分的权重合计 {pct(total)}（{terms}），应为 100%", y.entry_line)
     else:
         parts = [(c.name, c.max) for c in scored]
+        parts += [(c.name, c.points) for c in based if c.points]
         parts += [
-            (c.name, c.points) for c in components if isinstance(c, DeductionComponent) and c.points
+            (c.name, c.cap)
+            for c in components
+            if isinstance(c, BonusComponent) and c.in_scale and c.cap
         ]
         total = sum((p for _, p in parts), ZERO)
         if total != scale:
@@ -347,115 +455,3 @@ def _check_components(
                 f"各组成部分分值合计 {fmt(total)}（{terms}），应等于 scale {fmt(scale)}",
                 y.entry_line,
             )
-
-
-# -- grades ----------------------------------------------------------------------
-
-
-def _grading(y: Located, components: list[str]) -> Grading | None:
-    keys = ("levels", "rules", "ties", "downgrade_steps", "veto")
-    f = y.fields(keys, required=("levels", "rules", "ties"))
-    if f is None:
-        return None
-    entries = f["levels"].items() if "levels" in f else []
-    levels = [_grade_level(i) for i in entries]
-    known: list[str] = []
-    for entry in entries:
-        key = _peek(entry, "key")
-        if key in known:
-            entry.error(f"等次 '{key}' 重复")
-        elif key:
-            known.append(key)
-    if len(levels) < 2 and "levels" in f:
-        f["levels"].error("至少需要两个等次")
-    rule_entries = f["rules"].items() if "rules" in f else []
-    rules = [_grade_rule(i, known) for i in rule_entries]
-    _check_rules(f, rule_entries)
-    tie_component = _opt(f, "ties", lambda v: _ties(v, components))
-    steps = _opt(f, "downgrade_steps", lambda v: v.integer(minimum=1))
-    veto = _opt(f, "veto", lambda v: v.choice(known, "等次"))
-    bad = not levels or None in levels or not rules or None in rules or len(levels) < 2
-    bad = bad or ("ties" in f and tie_component is None)
-    if bad or any(k in f and v is None for k, v in (("downgrade_steps", steps), ("veto", veto))):
-        return None
-    tie = None if tie_component == "share_better" else tie_component
-    return Grading(
-        tuple(g for g in levels if g), tuple(r for r in rules if r), tie, steps or 1, veto
-    )
-
-
-def _grade_level(y: Located) -> Grade | None:
-    f = y.fields(
-        ("key", "label", "reward_factor", "staff_quota"), required=("key", "label", "reward_factor")
-    )
-    if f is None:
-        return None
-    key = _opt(f, "key", Located.text)
-    label = _opt(f, "label", Located.text)
-    factor = _opt(f, "reward_factor", Located.percent)
-    quota = _opt(f, "staff_quota", Located.percent)
-    if not (key and label) or factor is None or ("staff_quota" in f and quota is None):
-        return None
-    return Grade(key, label, factor, quota)
-
-
-def _grade_rule(y: Located, grades: list[str]) -> GradeRule | None:
-    names = [k for k in y.key_names() if k in GRADE_RULES]
-    if len(names) != 1:
-        others = [k for k in y.key_names() if k not in ("grade", "rounding")]
-        if not isinstance(y.node, yaml.MappingNode):
-            y.error("应为映射，如 {top_ratio: 30%, rounding: floor, grade: excellent}")
-        elif names:
-            y.error(f"一条规则只能有一个条件，这里有 {'、'.join(names)}")
-        elif others:
-            y.error(f"未知的等次规则 '{others[0]}'（可用：{'、'.join(GRADE_RULES)}）")
-        else:
-            y.error(f"缺少规则条件（可用：{'、'.join(GRADE_RULES)}）")
-        return None
-    kind = names[0]
-    if kind == "default":
-        f = y.fields(("default",))
-        grade = _opt(f or {}, "default", lambda v: v.choice(grades, "等次"))
-        return GradeRule("default", grade) if grade else None
-    allowed = (kind, "grade", "rounding") if kind == "top_ratio" else (kind, "grade")
-    f = y.fields(allowed, required=(kind, "grade"))
-    if f is None:
-        return None
-    if kind == "top_ratio" and "rounding" not in f:
-        y.error(
-            "top_ratio 需要 'rounding'：名额如何取整（floor 向下 / ceil 向上 / half_up 四舍五入）"
-        )
-        return None
-    grade = _opt(f, "grade", lambda v: v.choice(grades, "等次"))
-    rule: GradeRule | None = None
-    if kind in ("below", "at_least"):
-        limit = f[kind].decimal()
-        rule = GradeRule(kind, grade, limit=limit) if limit is not None and grade else None
-    elif kind in ("top_n", "bottom_n"):
-        count = f[kind].integer(minimum=1)
-        rule = GradeRule(kind, grade, count=count) if count is not None and grade else None
-    else:
-        ratio = f[kind].ratio()
-        rounding = _opt(f, "rounding", lambda v: v.choice(COUNT_ROUNDING, "名额取整方式"))
-        if ratio and rounding and grade:
-            rule = GradeRule(kind, grade, ratio=ratio[0], ratio_text=ratio[1], rounding=rounding)
-    return rule
-
-
-def _check_rules(f: dict[str, Located], entries: list[Located]) -> None:
-    kinds = [next((k for k in e.key_names() if k in GRADE_RULES), "") for e in entries]
-    if entries and "default" not in kinds:
-        f["rules"].error("最后一条规则须是 default（其余单位的等次）", f["rules"].entry_line)
-    elif kinds.count("default") > 1 or (kinds and kinds[-1] != "default"):
-        f["rules"].error("default 规则只能有一条，且必须是最后一条", f["rules"].entry_line)
-
-
-def _ties(y: Located, components: list[str]) -> str | None:
-    """`share_better`, or `{component: name}`: that component breaks equal totals, then share."""
-    if isinstance(y.node, yaml.MappingNode):
-        f = y.fields(("component",), required=("component",))
-        return _opt(f or {}, "component", lambda v: v.choice(components, "组成部分"))
-    if isinstance(y.node, yaml.ScalarNode) and y.node.value in TIE_RULES:
-        return y.node.value
-    y.error("同分规则应为 share_better，或 {component: 组成部分名称}")
-    return None

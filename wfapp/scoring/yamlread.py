@@ -8,6 +8,7 @@ Numbers become `Decimal` from the scalar's own text: no float ever exists in bet
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,17 +28,62 @@ _PERCENT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*%\s*$")
 _FRACTION = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
 
+# PyYAML's messages, said in Chinese (matched on their start; the rest of the text is PyYAML's).
+_SYNTAX = (
+    (
+        "mapping values are not allowed",
+        "这里不能出现冒号映射：上一行的冒号后可能缺空格，或缩进不对",
+    ),
+    ("could not find expected ':'", "缺少冒号：键和值之间要有“: ”"),
+    ("did not find expected key", "缩进不对齐，或列表项（- ）与键混在同一层"),
+    ("did not find expected ',' or ']'", "方括号列表 [ … ] 没有正确结束：缺少逗号或右方括号"),
+    ("did not find expected ',' or '}'", "花括号映射 { … } 没有正确结束：缺少逗号或右花括号"),
+    ("expected ',' or ']'", "方括号列表 [ … ] 没有正确结束：缺少逗号或右方括号"),
+    ("expected ',' or '}'", "花括号映射 { … } 没有正确结束：缺少逗号或右花括号"),
+    ("expected <block end>", "缩进不对齐：这一行与上面的同级内容缩进不同"),
+    ("found character '\\t'", "不能用制表符缩进，请改用空格"),
+    ("found character", "出现了不能开始一个值的字符（如 % 或 @ 开头的值需加引号）"),
+    ("found unexpected end of stream", "文件意外结束：引号或括号没有闭合"),
+    ("found undefined alias", "引用了未定义的锚点（*名称）"),
+    ("found duplicate anchor", "锚点（&名称）重复"),
+    ("found unknown escape character", "双引号内有无法识别的转义字符（\\ 后的字符）"),
+    ("expected a comment or a line break", "值后面多了内容：如需写注释，请在 # 前加空格"),
+    ("block sequence entries are not allowed", "这里不能开始列表项（- ）：检查上一行的缩进"),
+    ("expected alphabetic or numeric character", "锚点或别名的名称不对"),
+    ("found unexpected ':'", "出现了多余的冒号：含冒号的文字请加引号"),
+)
+
+
+def syntax_message(problem: str | None) -> str:
+    """PyYAML's English problem text as a clerk can act on it."""
+    text = (problem or "").strip()
+    for start, chinese in _SYNTAX:
+        if text.startswith(start) or start in text:
+            return chinese
+    return "无法解析这一行的内容"
+
+
+def suggest(word: str, options: Iterable[str]) -> str:
+    """ "，是否想写 'x'？" for the nearest option (difflib), or ""."""
+    near = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
+    return f"，是否想写 '{near[0]}'？" if near else ""
+
+
 def compose(text: str, problems: list[Problem]) -> yaml.Node | None:
-    """The node tree of a YAML text; a syntax error becomes a problem at its line."""
+    """The node tree of a YAML text; a syntax error becomes a problem at its line, in Chinese."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        at_end = exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip())
+        if exc.context_mark and (at_end or "end of stream" in (exc.problem or "")):
+            mark = exc.context_mark  # unclosed quote or bracket: where it opened, not the end
         line = mark.line + 1 if mark else 1
-        problems.append((line, f"YAML 语法错误：{exc.problem or exc.context}"))
+        where = f"第 {mark.column + 1} 列" if mark else ""
+        problems.append((line, f"YAML 语法错误（{where}）：{syntax_message(exc.problem)}"))
         return None
-    except yaml.YAMLError as exc:
-        problems.append((1, f"YAML 语法错误：{exc}"))
+    except yaml.YAMLError:
+        problems.append((1, "YAML 语法错误：文件无法解析（请检查编码是否为 UTF-8）"))
         return None
     if node is None:
         problems.append((1, "文件为空"))
@@ -73,9 +119,13 @@ class Located:
     # -- containers ---------------------------------------------------------------------------
 
     def fields(
-        self, allowed: Iterable[str], required: Iterable[str] = ()
+        self,
+        allowed: Iterable[str],
+        required: Iterable[str] = (),
+        elsewhere: dict[str, str] | None = None,
     ) -> dict[str, Located] | None:
-        """The entries of a mapping; unknown, duplicate and missing keys are problems."""
+        """The entries of a mapping; unknown, duplicate and missing keys are problems.
+        `elsewhere` says, for a key valid in other places only, where it belongs."""
         if not isinstance(self.node, yaml.MappingNode):
             self.error("应为映射（键: 值）")
             return None
@@ -89,13 +139,32 @@ class Located:
             elif key in out:
                 self.error(f"重复的键 '{key}'", key_line)
             elif key not in allowed:
-                self.error(f"未知的键 '{key}'（可用：{'、'.join(allowed)}）", key_line)
+                where = (elsewhere or {}).get(key)
+                if where is None:
+                    near = difflib.get_close_matches(key, list(elsewhere or {}), n=1, cutoff=0.75)
+                    where = (elsewhere or {})[near[0]] if near and near[0] not in allowed else None
+                    where = f"；'{near[0]}' {where}" if where else ""
+                else:
+                    where = f"；'{key}' {where}"
+                self.error(
+                    f"未知的键 '{key}'{suggest(key, allowed)}（可用：{'、'.join(allowed)}）{where}",
+                    key_line,
+                )
             else:
                 out[key] = self._child(value_node, key, key_line)
         for key in required:
             if key not in out:
                 self.error(f"缺少 '{key}'")
         return out
+
+    def boolean(self) -> bool | None:
+        node = self._scalar()
+        if node is None:
+            return None
+        if node.tag != "tag:yaml.org,2002:bool":
+            self.error(f"应为 true 或 false，而不是 '{node.value}'")
+            return None
+        return node.value.lower() in ("true", "yes", "on")
 
     def key_names(self) -> list[str]:
         """The keys of a mapping as written (for choosing how to read it)."""
@@ -134,7 +203,8 @@ class Located:
         if node is None:
             return None
         if node.value not in options:
-            self.error(f"未知的{what} '{node.value}'（可用：{'、'.join(options)}）")
+            hint = suggest(node.value, options)
+            self.error(f"未知的{what} '{node.value}'{hint}（可用：{'、'.join(options)}）")
             return None
         return node.value
 
@@ -172,8 +242,8 @@ class Located:
             return None
         return value
 
-    def percent(self, hint: str = "百分数，如 70%") -> Decimal | None:
-        """A share between 0 and 1: "70%" or 0.7."""
+    def percent(self, hint: str = "百分数，如 70%", most: Decimal = Decimal(1)) -> Decimal | None:
+        """A share between 0 and `most` (1 unless a factor may pass 100 %): "70%" or 0.7."""
         node = self._scalar()
         if node is None:
             return None
@@ -185,8 +255,8 @@ class Located:
         else:
             self.error(f"应为{hint}，而不是 '{node.value}'")
             return None
-        if not 0 <= value <= 1:
-            self.error(f"应在 0% 到 100% 之间，而不是 '{node.value}'")
+        if not 0 <= value <= most:
+            self.error(f"应在 0% 到 {pct(most)} 之间，而不是 '{node.value}'")
             return None
         return value
 

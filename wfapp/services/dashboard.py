@@ -186,8 +186,9 @@ def grade_counts(group: Group) -> Grades:
     if version is None:
         return Grades(None, [])
     rows = version.rows  # by rank: the better grades come first
+    rows = [r for r in rows if r.grade is not None]  # a scheme without grades: none to count
     per_grade = Counter(r.grade for r in rows)
-    labels = {r.grade: r.grade_label for r in rows}
+    labels = {r.grade: r.grade_label or r.grade for r in rows}
     order = _scheme_levels(version) or {}
     # Every level of the scheme, zeros included; a grade it does not know (none expected)
     # follows in the order the ranking met it.
@@ -204,6 +205,8 @@ def _scheme_levels(version: ResultVersion) -> dict[str, str] | None:
         scheme = load_scheme(version.scheme_text, name=version.scheme_name)
     except (SchemeError, ValueError, TypeError):
         return None
+    if scheme.grading is None:
+        return {}
     return {g.key: g.label for g in scheme.grading.levels}
 
 

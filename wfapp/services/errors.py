@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
 class Problem:
     code: str  # the row code or field name the problem belongs to
     message: str
+    # Which cell of a table row is wrong ("weight", "parent" …), so a page can put the message
+    # at that field; not part of a problem's identity.
+    column: str = field(default="", compare=False)
 
     def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "message": self.message}

@@ -23,15 +23,15 @@ from typing import Any
 
 from flask import current_app
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment
 
 from wfapp.models import Plan, User
 from wfapp.models.plan import CATEGORY_LABELS, Category
+from wfapp.services import excel_layout as layout_xl
 from wfapp.services import plans
 from wfapp.services.errors import Invalid, Problem
 from wfapp.services.layout import SUBTOTAL, build_layout
-from wfapp.services.targets import TOTAL_CODE, parse_weight
-from wfapp.workflows.plan import STATE_LABELS
+from wfapp.services.targets import CHILD_SUM, TOTAL_CODE, parse_weight
 
 HEADERS = [
     "一级指标",
@@ -53,8 +53,10 @@ NOT_EXCEL = "文件不是 Excel 工作簿（.xlsx），请上传由本系统导�
 OLD_EXCEL = "这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再上传"
 _POINTS_SUFFIX = re.compile(r"[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$|(\d+(?:\.\d+)?)\s*分$")
 _CATEGORY_WORDS = {"重点": Category.KEY, "常规": Category.REGULAR, "动态": Category.DYNAMIC}
-_THIN = Side(style="thin", color="808080")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+# 一级指标 … 备注, then 上级序号 / 类别 when present; about 150 units: one A4 landscape width.
+_WIDTHS = (12, 13, 7, 58, 7, 13, 15, 13, 12, 9, 9)
+_CENTERED = Alignment(horizontal="center", vertical="center", wrap_text=True)
+SIGNATURES = ("填报单位（盖章）", "单位负责人（签字）", "绩效联络员（签字）")
 
 
 def _join(names: list[str]) -> str:
@@ -96,9 +98,8 @@ def filename(plan: Plan) -> str:
 
 def plan_workbook(plan: Plan, rows: list[dict[str, Any]] | None = None) -> bytes:
     title = f"{plan.program.year}年度{plan.unit.name}绩效管理目标考评表"
-    status = f"环节：{STATE_LABELS.get(plan.state, plan.state)}"
-    if plan.approval_number:
-        status += f"　批复文号：{plan.approval_number}"
+    # A document to stamp and file: no workflow state, the approval number once there is one.
+    status = f"批复文号：{plan.approval_number}" if plan.approval_number else ""
     return table_workbook(
         title, f"参评单位：{plan.unit.name}", status, rows or [i.as_row() for i in plan.indicators]
     )
@@ -134,19 +135,15 @@ def table_workbook(title: str, unit_line: str, status: str, rows: list[dict[str,
     wb = Workbook()
     ws = wb.active
     ws.title = "考评表"
-    ws.append([title])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    ws["A1"].font = Font(size=16, bold=True)
-    ws["A1"].alignment = Alignment(horizontal="center")
+    layout_xl.title_row(ws, 1, title, width)
     ws.append([unit_line, None, None, None, None, status])
     ws.merge_cells("A2:E2")
     ws.merge_cells(start_row=2, start_column=6, end_row=2, end_column=width)
+    for cell in ws[2]:
+        cell.font = layout_xl.document_font()
+        cell.alignment = Alignment(vertical="center")
     ws.append(headers)
-    for cell in ws[3]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E8EEF4")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = _BORDER
+    layout_xl.header_cells(ws[3])
 
     first = 4
     for i, r in enumerate(layout.rows):
@@ -169,11 +166,11 @@ def table_workbook(title: str, unit_line: str, status: str, rows: list[dict[str,
         ws.append(values)
         line = first + i
         for cell in ws[line]:
-            cell.border = _BORDER
-            cell.alignment = Alignment(vertical="center", wrap_text=True)
+            layout_xl.body_cell(cell, bold=subtotal)
             if subtotal:
-                cell.font = Font(bold=True)
-                cell.fill = PatternFill("solid", fgColor="F3F3F3")
+                cell.fill = layout_xl.SUBTOTAL_FILL
+        for column in (1, 2, 3):  # 一级指标, 二级指标, 序号
+            ws.cell(line, column).alignment = _CENTERED
         if r.family_span > 1:
             ws.merge_cells(
                 start_row=line, start_column=1, end_row=line + r.family_span - 1, end_column=1
@@ -185,20 +182,14 @@ def table_workbook(title: str, unit_line: str, status: str, rows: list[dict[str,
     total_line = first + len(layout.rows)
     ws.append([TOTAL_CODE, None, None, None, layout.total])
     ws.merge_cells(start_row=total_line, start_column=1, end_row=total_line, end_column=4)
-    for cell in ws[total_line]:
-        cell.font = Font(bold=True)
-        cell.border = _BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center")
+    for cell in ws[total_line][:width]:
+        layout_xl.body_cell(cell, bold=True, horizontal="center")
 
-    for letter, w in zip("ABCDEFGHIJK", (12, 14, 8, 60, 7, 14, 16, 14, 12, 10, 10), strict=False):
-        ws.column_dimensions[letter].width = w
+    layout_xl.set_widths(ws, _WIDTHS[:width])
+    layout_xl.fit_row_heights(ws, 2, total_line)
+    layout_xl.signature_block(ws, total_line + 1, width, SIGNATURES)
     ws.freeze_panes = "A4"
-    ws.print_title_rows = "3:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    layout_xl.print_setup(ws, "3:3")
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -230,7 +221,45 @@ class ParsedSheet:
         if not found:
             return problem
         line = found[-1] if problem.message == "序号重复" else found[0]
-        return Problem(f"第{line}行", f"第{line}行（序号 {problem.code}）：{problem.message}")
+        return Problem(
+            f"第{line}行", f"第{line}行（序号 {problem.code}）：{problem.message}", problem.column
+        )
+
+    def locate_changed(self, problem: Problem, stored: dict[str, Decimal]) -> list[Problem]:
+        """Weights that no longer add up are named at the rows whose weight the sheet changed
+        (against the stored table), not at the 小计 or 合计 row that only shows the sum."""
+        if problem.column != CHILD_SUM:
+            return [self.locate(problem)]
+        parent = None if problem.code == TOTAL_CODE else problem.code
+        if parent is not None and parse_weight(self._row(parent).get("weight")) != stored.get(
+            parent
+        ):
+            return [self.locate(problem)]  # the row itself was changed: it is the cause
+        changed = [
+            r
+            for r in self.rows
+            if r.get("parent") == parent
+            and r["code"] in self.lines
+            and parse_weight(r.get("weight")) != stored.get(r["code"])
+        ]
+        if not changed:
+            return [self.locate(problem)]
+        where = self.locate(problem).message.split("：", 1)[0]
+        out = []
+        for r in changed:
+            line = self.lines[r["code"]][0]
+            out.append(
+                Problem(
+                    f"第{line}行",
+                    f"第{line}行（序号 {r['code']}，权重已改为 {_num_text(parse_weight(r['weight']))}）："
+                    f"{where}的{problem.message.replace('本项', '该项')}",
+                    "weight",
+                )
+            )
+        return out
+
+    def _row(self, code: str) -> dict[str, Any]:
+        return next((r for r in self.rows if r["code"] == code), {})
 
 
 def import_plan(
@@ -246,7 +275,9 @@ def import_plan(
             user, plan_id, sheet.rows, version, source="excel"
         )
     except Invalid as exc:
-        raise Invalid("Excel 考评表未通过校验", [sheet.locate(p) for p in exc.problems]) from exc
+        stored = {i.code: i.weight for i in plans.get_plan(user, plan_id).indicators}
+        located = [q for p in exc.problems for q in sheet.locate_changed(p, stored)]
+        raise Invalid("Excel 考评表未通过校验", located) from exc
     return plan, [sheet.locate(w) for w in warnings]
 
 
@@ -440,7 +471,7 @@ def _parse_rows(table: list[list[Any]], header_index: int, columns: dict[str, in
             if current is not None:
                 close(current, None)
                 current = None
-            continue
+            break  # the table ends at 合计; the signature block follows
         family = _text(get(cells, "family")) or family
         block_name = _text(get(cells, "block")) or (current.name if current else "")
         if current is not None and block_name != current.name:

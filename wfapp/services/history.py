@@ -93,6 +93,8 @@ def grades_by_unit(unit_ids: Collection[int]) -> dict[int, dict[int, YearGrade]]
         .order_by(Program.id)
     )
     for row, version, program in rows:
+        if row.grade is None or row.grade_label is None:
+            continue  # a scheme without grades: the year has a score, not a grade
         out[row.unit_id].setdefault(
             program.year,
             YearGrade(

@@ -49,6 +49,33 @@ class TableLayout:
     def is_empty(self) -> bool:
         return not self.rows
 
+    @property
+    def blocks(self) -> list[Block]:
+        """The rows block by block (each first-level indicator's rows, its 小计 last), for
+        the print and phone views that repeat the group's label instead of spanning rows."""
+        out: list[Block] = []
+        family_weight = Decimal(0)
+        for r in self.rows:
+            if r.family_span:
+                family_weight = r.family_weight
+            if r.block_span:
+                out.append(Block(r.family, family_weight, r.block, []))
+            if out:
+                out[-1].rows.append(r)
+        return out
+
+
+@dataclass
+class Block:
+    family: str
+    family_weight: Decimal
+    name: str
+    rows: list[LayoutRow]
+
+    @property
+    def subtotal(self) -> LayoutRow:
+        return self.rows[-1]
+
 
 def _row(data: Mapping[str, Any], kind: str, depth: int) -> LayoutRow:
     return LayoutRow(

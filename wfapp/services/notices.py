@@ -167,11 +167,25 @@ def unit_people(plan: Plan) -> list[User]:
 # --- the user's list ---------------------------------------------------------------------
 
 
-def list_notices(user: User, *, unread_only: bool = False, limit: int = PAGE_SIZE) -> list[Notice]:
+def list_notices(
+    user: User, *, unread_only: bool = False, kind: str | None = None, limit: int = PAGE_SIZE
+) -> list[Notice]:
     query = select(Notice).where(Notice.user_id == user.id)
     if unread_only:
         query = query.where(Notice.read_at.is_(None))
+    if kind:
+        query = query.where(Notice.kind == kind)
     return list(db.session.scalars(query.order_by(Notice.id.desc()).limit(limit)))
+
+
+def unread_by_kind(user: User) -> dict[str, int]:
+    """Unread notices per kind, for the list's filters."""
+    rows = db.session.execute(
+        select(Notice.kind, func.count(Notice.id))
+        .where(Notice.user_id == user.id, Notice.read_at.is_(None))
+        .group_by(Notice.kind)
+    )
+    return {kind: count for kind, count in rows}
 
 
 def unread_count(user: User | None) -> int:

@@ -14,17 +14,15 @@ and flags into its input document with a handful of queries per group, whatever 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy import func, insert, select
 
 from wfapp.database import db
@@ -60,7 +58,15 @@ from wfapp.permissions import (
 )
 from wfapp.scoring import InputError, Results, Scheme, SchemeError, evaluate, load_scheme
 from wfapp.scoring.scheme import BonusComponent, DeductionComponent
-from wfapp.services import audit, evaluation, evidence, notices, plans, rectification
+from wfapp.services import (
+    audit,
+    evaluation,
+    evidence,
+    notices,
+    plans,
+    rectification,
+    results_excel,
+)
 from wfapp.services.errors import Conflict, Invalid, NotFound, Problem
 from wfapp.services.external import in_force
 from wfapp.services.plans import MAX_COMMENT, require
@@ -269,6 +275,38 @@ def assemble(
     return {"scheme": scheme.id, "groups": [{"group": group.name, "units": units}]}, problems
 
 
+def ranks_across_groups(scheme: Scheme) -> bool:
+    """Whether a grade rule ranks units of other groups too (全乡排名, named groups)."""
+    g = scheme.grading
+    return g is not None and any(r.pool.program or r.pool.groups for r in g.all_rules)
+
+
+# A group whose plans reached 集中考评 (or moved on from it) takes part in a shared ranking.
+_EVALUATED = (S.CENTRAL_EVALUATION, S.RECTIFICATION, S.CLOSED)
+
+
+def inputs_for(
+    scheme: Scheme, group: Group, plan_rows: Iterable[tuple[int, str]]
+) -> tuple[dict[str, Any], list[Problem]]:
+    """The group's input document; when a rule ranks across groups, with the other groups of
+    the program beside it (their evaluated plans), so the engine can rank them together."""
+    doc, problems = assemble(scheme, group, plan_rows)
+    if not ranks_across_groups(scheme):
+        return doc, problems
+    for other in sorted(group.program.groups, key=lambda g: g.id):
+        if other.id == group.id:
+            continue
+        rows = [(p.id, p.unit.name) for p in _group_plans(other) if p.state in _EVALUATED]
+        if not rows:
+            continue
+        more, missing = assemble(scheme, other, rows)
+        doc["groups"] += more["groups"]
+        problems += [
+            Problem(x.code, f"（排名涉及其他考评组 {other.name}）{x.message}") for x in missing
+        ]
+    return doc, problems
+
+
 def _flags_in_force(where: Any) -> dict[int, dict[str, ResultFlag]]:
     """Per plan, the newest flag of each kind that nobody cancelled."""
     rows = list(
@@ -292,16 +330,21 @@ def score(scheme: Scheme, inputs: dict[str, Any], names: dict[int, str]) -> Resu
     try:
         return evaluate(scheme, inputs)
     except InputError as exc:
-        units = inputs["groups"][0]["units"]
         problems = []
         for path, message in exc.problems:
             code, who = "inputs", ""
-            if path.startswith("groups[0].units["):
-                index = int(path.split("units[", 1)[1].split("]", 1)[0])
-                plan_id = int(units[index]["unit"])
-                code, who = f"plan-{plan_id}", f"{names.get(plan_id, '')}："
+            found = re.match(r"groups\[(\d+)\]\.units\[(\d+)\]", path)
+            if found:
+                group_at, unit_at = int(found.group(1)), int(found.group(2))
+                unit = inputs["groups"][group_at]["units"][unit_at]
+                plan_id = int(unit["unit"])
+                code, who = f"plan-{plan_id}", f"{names.get(plan_id, unit['name'])}："
             problems.append(Problem(code, f"{who}{message}"))
         raise Invalid("计分所需的数据不完整或不符合计分方案", problems) from exc
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
 
 
 def store(
@@ -335,7 +378,7 @@ def store(
     unit_ids = dict(
         db.session.execute(select(Plan.id, Plan.unit_id).where(Plan.group_id == group.id)).all()
     )
-    data = results.as_dict()["groups"][0]["units"]
+    data = next(g for g in results.as_dict()["groups"] if g["group"] == group.name)["units"]
     rows = [
         {
             "result_version_id": version.id,
@@ -348,8 +391,10 @@ def store(
             "grade_before_flags_label": u["grade_before_flags_label"],
             "grade": u["grade"],
             "grade_label": u["grade_label"],
-            "reward_factor": Decimal(u["reward_factor"]),
-            "reward_factor_before_flags": Decimal(u["reward_factor_before_flags"]),
+            "reward_factor": _dec(u["reward_factor"]),
+            "reward_factor_before_flags": _dec(u["reward_factor_before_flags"]),
+            "pay_label": u["pay"]["label"] if u["pay"] else None,
+            "pay_factor": _dec(u["pay"]["factor"]) if u["pay"] else None,
             "components": u["components"],
             "flags": u["flags"],
             "explanation": u["explanation"],
@@ -496,7 +541,7 @@ def _score_version(
 ) -> ResultVersion:
     in_force_ = scheme_in_force(program)
     names = {p.id: p.unit.name for p in group_plans}
-    inputs, problems = assemble(in_force_.scheme, group, names.items())
+    inputs, problems = inputs_for(in_force_.scheme, group, names.items())
     if problems:
         raise Invalid("计分所需的数据不完整或不符合计分方案", problems)
     results = score(in_force_.scheme, inputs, names)
@@ -533,7 +578,7 @@ def publish(
             raise Conflict(f"第 {latest.version} 版结果已公布")
         in_force_ = scheme_in_force(program)
         scored = {r.plan_id: r.plan.unit.name for r in latest.rows}
-        now, _ = assemble(in_force_.scheme, group, scored.items())
+        now, _ = inputs_for(in_force_.scheme, group, scored.items())
         if now != latest.inputs or in_force_.text != latest.scheme_text:
             message = (
                 "结果计算后计分依据已有变化（如降档、一票否决、更正或新的计分方案），请先重新计分"
@@ -608,8 +653,8 @@ def add_flag(
         if kind in _flags_in_force(Plan.id == plan.id).get(plan.id, {}):
             raise Conflict(f"已有{FLAG_LABELS[FlagKind(kind)]}记录；如需修改请先撤销")
         if kind == FlagKind.VETO:
-            veto = scheme_in_force(plan.program).scheme.grading.veto
-            if veto is None:
+            grading = scheme_in_force(plan.program).scheme.grading
+            if grading is None or grading.veto is None:
                 message = "本项目的计分方案没有规定一票否决的等次"
                 raise Invalid(message, [Problem("kind", message)])
         proof = None
@@ -804,20 +849,14 @@ def export_excel(
     v = view.version
     rows = v.rows
     parts = [(c["name"], c["label"]) for c in rows[0].components] if rows else []
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "考评结果"
-    state = "已公布" if v.published_at else "未公布"
-    ws.append([f"{view.program.title} · {view.group.name} · 第 {v.version} 版（{state}）"])
-    ws["A1"].font = Font(bold=True, size=13)
     headers = ["排名", "单位"]
     for _, label in parts:
         headers += [f"{label}得分", f"{label}计入"]
     headers += ["综合得分", "定等", "降档/一票否决", "等次", "绩效奖励系数"]
-    ws.append(headers)
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    paid = bool(rows) and rows[0].pay_label is not None
+    if paid:
+        headers += ["奖金档次", "奖金系数"]
+    lines = []
     for r in rows:
         by_name = {c["name"]: c for c in r.components}
         line: list[Any] = [r.rank, r.unit.name]
@@ -829,15 +868,15 @@ def export_excel(
             if why is not None
         )
         line += [r.total, r.grade_before_flags_label, flags, r.grade_label, r.reward_factor]
-        ws.append(line)
-    for row in ws.iter_rows(min_row=3):
-        for cell in row:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = "0.00"
-    ws.column_dimensions["B"].width = 28
-    out = BytesIO()
-    wb.save(out)
-    return f"考评结果-{view.group.name}-第{v.version}版.xlsx", out.getvalue()
+        if paid:
+            line += [r.pay_label, r.pay_factor]
+        lines.append(line)
+    draft = "" if v.published_at else "（未公布）"
+    name = view.program.title
+    title = f"{name}结果" if name.endswith("考评") else f"{name}考评结果"
+    subtitle = f"考评组：{view.group.name}　第 {v.version} 版{draft}"
+    data = results_excel.workbook(title, subtitle, headers, lines)
+    return f"考评结果-{view.group.name}-第{v.version}版.xlsx", data
 
 
 # --- helpers ------------------------------------------------------------------------------

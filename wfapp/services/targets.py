@@ -17,6 +17,8 @@ from wfapp.services.errors import Problem
 
 TOTAL_CODE = "合计"
 MAX_CODE_LENGTH = 40
+# A problem's column when the children's weights do not add up to the row's (or the table's).
+CHILD_SUM = "weight_sum"
 
 
 @dataclass
@@ -108,18 +110,18 @@ def check_table(raw_rows: Iterable[Mapping[str, Any] | TargetRow], total: Decima
     for i, row in enumerate(rows, start=1):
         if not row.code:
             row.code = f"第{i}行"
-            errors.append(Problem(row.code, "序号不能为空"))
+            errors.append(Problem(row.code, "序号不能为空", "code"))
         elif len(row.code) > MAX_CODE_LENGTH:
-            errors.append(Problem(row.code, f"序号不能超过{MAX_CODE_LENGTH}个字符"))
+            errors.append(Problem(row.code, f"序号不能超过{MAX_CODE_LENGTH}个字符", "code"))
         if row.code in by_code:
-            errors.append(Problem(row.code, "序号重复"))
+            errors.append(Problem(row.code, "序号重复", "code"))
         else:
             by_code[row.code] = row
 
     children: dict[str | None, list[TargetRow]] = {}
     for row in rows:
         if row.parent is not None and row.parent not in by_code:
-            errors.append(Problem(row.code, f"上级指标“{row.parent}”不存在"))
+            errors.append(Problem(row.code, f"上级指标“{row.parent}”不存在", "parent"))
             continue
         children.setdefault(row.parent, []).append(row)
 
@@ -127,18 +129,24 @@ def check_table(raw_rows: Iterable[Mapping[str, Any] | TargetRow], total: Decima
     categories = {c.value for c in Category}
     for row in rows:
         if row.category not in categories:
-            errors.append(Problem(row.code, "类别无效，应为 重点 / 常规 / 动态 / 行政能力 之一"))
+            errors.append(
+                Problem(row.code, "类别无效，应为 重点 / 常规 / 动态 / 行政能力 之一", "category")
+            )
         parent = by_code.get(row.parent) if row.parent else None
         if parent is not None and parent.category != row.category:
-            errors.append(Problem(row.code, "类别与上级指标不一致"))
+            errors.append(Problem(row.code, "类别与上级指标不一致", "category"))
         _check_weight(row, errors)
         if not children.get(row.code):  # a leaf
             if not row.content:
-                errors.append(Problem(row.code, "末级指标必须填写目标内容"))
+                errors.append(Problem(row.code, "末级指标必须填写目标内容", "content"))
             if not row.responsible_departments:
-                errors.append(Problem(row.code, "末级指标至少填写一个责任科室"))
+                errors.append(
+                    Problem(row.code, "末级指标至少填写一个责任科室", "responsible_departments")
+                )
             if not row.responsible_persons:
-                warnings.append(Problem(row.code, "未填写责任人，将由责任科室负责"))
+                warnings.append(
+                    Problem(row.code, "未填写责任人，将由责任科室负责", "responsible_persons")
+                )
 
     for parent_code, kids in children.items():
         weights = [k.weight for k in kids]
@@ -148,7 +156,9 @@ def check_table(raw_rows: Iterable[Mapping[str, Any] | TargetRow], total: Decima
         if parent_code is None:
             if got != total:
                 errors.append(
-                    Problem(TOTAL_CODE, f"一级指标权重合计 {_fmt(got)}，应为 {_fmt(total)}")
+                    Problem(
+                        TOTAL_CODE, f"一级指标权重合计 {_fmt(got)}，应为 {_fmt(total)}", CHILD_SUM
+                    )
                 )
         else:
             parent = by_code[parent_code]
@@ -157,6 +167,7 @@ def check_table(raw_rows: Iterable[Mapping[str, Any] | TargetRow], total: Decima
                     Problem(
                         parent_code,
                         f"下级指标权重合计 {_fmt(got)}，与本项权重 {_fmt(parent.weight)} 不符",
+                        CHILD_SUM,
                     )
                 )
     return TableCheck(rows, levels, errors, warnings)
@@ -164,11 +175,11 @@ def check_table(raw_rows: Iterable[Mapping[str, Any] | TargetRow], total: Decima
 
 def _check_weight(row: TargetRow, errors: list[Problem]) -> None:
     if row.weight is None:
-        errors.append(Problem(row.code, "权重必须是数字"))
+        errors.append(Problem(row.code, "权重必须是数字", "weight"))
     elif row.weight <= 0:
-        errors.append(Problem(row.code, "权重必须大于 0"))
+        errors.append(Problem(row.code, "权重必须大于 0", "weight"))
     elif row.weight.as_tuple().exponent < -2 and row.weight != row.weight.quantize(Decimal("0.01")):
-        errors.append(Problem(row.code, "权重最多保留两位小数"))
+        errors.append(Problem(row.code, "权重最多保留两位小数", "weight"))
 
 
 def _levels(
@@ -182,7 +193,7 @@ def _levels(
             seen.append(node.code)
             node = by_code.get(node.parent) if node.parent else None
         if node is not None:  # walked back into the chain: a cycle
-            errors.append(Problem(row.code, "上级指标形成循环"))
+            errors.append(Problem(row.code, "上级指标形成循环", "parent"))
             levels[row.code] = 1
         else:
             levels[row.code] = len(seen)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from wfapp.models.notice import NOTICE_KINDS
 from wfapp.services import notices
 
 bp = Blueprint("notices", __name__)
@@ -24,14 +25,31 @@ def init_app(app: Flask) -> None:
         return {"unread_notice_count": lambda: notices.unread_count(current_user)}
 
 
+def _filters() -> dict[str, str]:
+    """The list's filters from the query string: ?unread=1 and ?kind=<one of NOTICE_KINDS>;
+    anything else is ignored."""
+    out = {}
+    if request.args.get("unread") == "1":
+        out["unread"] = "1"
+    if request.args.get("kind") in NOTICE_KINDS:
+        out["kind"] = request.args["kind"]
+    return out
+
+
 @bp.get("/notices")
 @login_required
 def index():
-    items = notices.list_notices(current_user)
+    filters = _filters()
+    items = notices.list_notices(
+        current_user, unread_only="unread" in filters, kind=filters.get("kind")
+    )
     return render_template(
         "notices/index.html",
         items=items,
         unread=notices.unread_count(current_user),
+        by_kind=notices.unread_by_kind(current_user),
+        kinds=NOTICE_KINDS,
+        filters=filters,
         form=MarkReadForm(),
     )
 
@@ -41,7 +59,7 @@ def index():
 def mark_read(notice_id: int):
     if MarkReadForm().validate_on_submit():
         notices.mark_read(current_user, notice_id)
-    return redirect(url_for("notices.index"))
+    return redirect(url_for("notices.index", **_filters()))
 
 
 @bp.post("/notices/read-all")
@@ -49,4 +67,4 @@ def mark_read(notice_id: int):
 def mark_all_read():
     if MarkReadForm().validate_on_submit():
         notices.mark_all_read(current_user)
-    return redirect(url_for("notices.index"))
+    return redirect(url_for("notices.index", **_filters()))

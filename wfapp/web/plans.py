@@ -77,12 +77,14 @@ def _render_plan(
     due = deadlines.due_date(plan)
     signed = {s.reviewer_unit_id: s for s in plans.signoffs(plan)}
     can_edit = authorize(user, EDIT_INDICATORS, plan)
+    events = audit.plan_events(plan.id)
     return (
         render_template(
             "plans/detail.html",
             plan=plan,
             layout=build_layout(i.as_row() for i in plan.indicators),
-            events=audit.plan_events(plan.id),
+            events=events,
+            returned=_open_return(plan, events),
             # The SVG is built from escaped parts (wfapp.workflows.diagram).
             diagram=Markup(render_svg(PLAN_WORKFLOW.describe(), plan.state)),
             actions=actions,
@@ -103,6 +105,17 @@ def _render_plan(
         ),
         status,
     )
+
+
+def _open_return(plan: Plan, events: list) -> Any:
+    """The return that sent the plan back to the draft it is in now (None otherwise): the
+    banner on top says who, when and why."""
+    if plan.state != "draft":
+        return None
+    for event in reversed(events):
+        if event.from_state and event.to_state and event.from_state != event.to_state:
+            return event if event.action == "return" else None
+    return None
 
 
 @bp.get("/<int:plan_id>")
@@ -175,7 +188,7 @@ def _render_editor(
     form: TableForm,
     *,
     status: int = 200,
-    row_errors: dict[int, list[str]] | None = None,
+    row_errors: dict[int, list[Problem]] | None = None,
     table_errors: list[str] | None = None,
     import_form: ImportForm | None = None,
     import_errors: list[Problem] | None = None,
@@ -258,12 +271,13 @@ def save(plan_id: int):
 
 def _place_problems(
     problems: list[Problem], kept: list[tuple[int, dict[str, Any]]]
-) -> tuple[dict[int, list[str]], list[str]]:
-    """Each problem next to its row: by 序号, or "第N行" for the N-th row sent."""
+) -> tuple[dict[int, list[Problem]], list[str]]:
+    """Each problem next to its row (and there at its column): by 序号, or "第N行" for the
+    N-th row sent."""
     by_code: dict[str, list[int]] = {}
     for index, row in kept:
         by_code.setdefault(str(row["code"]).strip(), []).append(index)
-    row_errors: dict[int, list[str]] = {}
+    row_errors: dict[int, list[Problem]] = {}
     table_errors: list[str] = []
     for p in problems:
         indexes = by_code.get(p.code, [])
@@ -274,7 +288,7 @@ def _place_problems(
         if not indexes or p.code == TOTAL_CODE:
             table_errors.append(p.message if p.code == TOTAL_CODE else f"{p.code}：{p.message}")
         for index in indexes:
-            row_errors.setdefault(index, []).append(p.message)
+            row_errors.setdefault(index, []).append(p)
     return row_errors, table_errors
 
 

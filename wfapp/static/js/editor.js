@@ -83,6 +83,22 @@
       });
     }
 
+    // A row with something typed in it goes only after a yes; a blank spare row at once.
+    function confirmRemove(row) {
+      var code = (field(row, "code").value || "").trim();
+      var typed = Array.prototype.some.call(row.querySelectorAll("input[type=text], textarea"),
+        function (el) { return el.value.trim() !== ""; });
+      if (!typed) return true;
+      return window.confirm("确定删除" + (code ? "序号 " + code + " 这一行" : "这一行") +
+        "？保存后才会生效，未保存前可刷新页面恢复。");
+    }
+
+    // Content boxes grow with their text, so nothing is hidden behind a scroll bar.
+    function fit(area) {
+      area.style.height = "auto";
+      area.style.height = area.scrollHeight + 2 + "px";
+    }
+
     function renumber() {
       rows().forEach(function (row, i) {
         row.querySelectorAll("[name]").forEach(function (el) {
@@ -109,6 +125,7 @@
       if (!button) return;
       var row = button.closest("tr.ed-row");
       if (button.hasAttribute("data-remove")) {
+        if (!confirmRemove(row)) return;
         row.parentNode.removeChild(row);
       } else if (button.getAttribute("data-move") === "up" && row.previousElementSibling) {
         body.insertBefore(row, row.previousElementSibling);
@@ -117,7 +134,11 @@
       }
       recalc();
     });
-    body.addEventListener("input", recalc);
+    body.addEventListener("input", function (event) {
+      if (event.target.tagName === "TEXTAREA") fit(event.target);
+      recalc();
+    });
+    body.querySelectorAll("textarea").forEach(fit);
     document.getElementById("add-row").addEventListener("click", function () { addRow(null); });
     form.addEventListener("submit", renumber);
     recalc();
