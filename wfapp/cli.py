@@ -53,8 +53,15 @@ def init_db() -> None:
 @click.option(
     "--to-evaluation", is_flag=True, hidden=True, help="The same as --through central_evaluation."
 )
+@click.option(
+    "--plans",
+    "extra_plans",
+    type=click.IntRange(min=1, max=100_000),
+    help="Then add this many plans (own units, users, groups, tables, states across the "
+    "year) to the demo program, written in bulk.",
+)
 @with_appcontext
-def demo(if_empty: bool, stage: str | None, to_evaluation: bool) -> None:
+def demo(if_empty: bool, stage: str | None, to_evaluation: bool, extra_plans: int | None) -> None:
     """Load the demo program, units, plans and users (idempotent)."""
     from wfapp.services.demo import is_empty, load_demo
 
@@ -73,6 +80,25 @@ def demo(if_empty: bool, stage: str | None, to_evaluation: bool) -> None:
         done = through(stage)
         steps = "、".join(f"{DONE_LABELS.get(k, k)} {n}" for k, n in done.items() if n)
         click.echo(f"演示项目已推进到「{STAGE_LABELS[stage]}」（本次：{steps or '无需推进'}）。")
+    if extra_plans:
+        _more_plans(extra_plans)
+
+
+def _more_plans(n: int) -> None:
+    import time
+
+    from wfapp.services.demo_scale import add_plans
+    from wfapp.workflows.plan import STATE_LABELS
+
+    started = time.perf_counter()
+    made = add_plans(n)
+    seconds = time.perf_counter() - started
+    states = "、".join(f"{STATE_LABELS[s]} {k}" for s, k in sorted(made.by_state.items()))
+    click.echo(
+        f"已新增 {made.plans} 份方案（{made.groups} 个考评组、{made.units} 个单位、"
+        f"{made.users} 个用户、{made.items} 项整改事项；{states}），"
+        f"用时 {seconds:.2f} 秒，{made.plans / seconds:.0f} 份/秒。"
+    )
 
 
 DONE_LABELS = {

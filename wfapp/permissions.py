@@ -13,7 +13,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from wfapp.database import db
 from wfapp.models import (
@@ -25,6 +26,7 @@ from wfapp.models import (
     EvidenceFile,
     EvidenceScope,
     ExternalKind,
+    PeerAssignment,
     Plan,
     Program,
     RectificationItem,
@@ -179,9 +181,19 @@ def of_unit(user: User, unit_id: int) -> bool:
     return unit_id in user.unit_ids(*UNIT_ROLES)
 
 
+def may_evaluate(user: User, plan: Plan) -> bool:
+    """The standing an assignment needs: an evaluator of the plan's program, not of its unit.
+    Lists that read the assignments themselves ask only this."""
+    return (
+        user.active
+        and plan.program_id in user.program_ids(Role.EVALUATOR)
+        and not of_unit(user, plan.unit_id)
+    )
+
+
 def is_assigned_evaluator(user: User, plan: Plan) -> bool:
     """An evaluator of the program assigned to the plan or to its group, not of its unit."""
-    if plan.program_id not in user.program_ids(Role.EVALUATOR) or of_unit(user, plan.unit_id):
+    if not may_evaluate(user, plan):
         return False
     found = db.session.scalars(
         select(EvaluatorAssignment.id).where(
@@ -210,6 +222,30 @@ def can_view(user: User | None, plan: Plan) -> bool:
         return True
     # Published plans are public (公开): any signed-in user may read them.
     return plan.state in PUBLIC_STATES and user is not None and user.is_authenticated
+
+
+def visible_plans_clause(user: User | None) -> ColumnElement[bool]:
+    """`can_view` as one SQL condition on Plan, for lists that must not ask plan by plan.
+    tests/test_visibility_sql.py checks that both give the same answer for every role."""
+    if user is None or not user.is_authenticated:
+        return false()
+    if not user.active:
+        return Plan.state.in_(PUBLIC_STATES)
+    own = user.unit_ids(Role.LIAISON, Role.UNIT_HEAD)
+    leads = user.unit_ids(Role.LEADER)
+    offices = {
+        g.program_id
+        for g in user.grants
+        if g.role == Role.OFFICE and g.program_id is not None and g.unit_id is None
+    }
+    reviewed = select(PeerAssignment.plan_id).where(PeerAssignment.reviewer_unit_id.in_(own))
+    submitted = or_(Plan.state != S.DRAFT, Plan.round > 1)
+    return or_(
+        Plan.unit_id.in_(own),
+        Plan.program_id.in_(offices),
+        and_(submitted, or_(Plan.unit_id.in_(leads), Plan.id.in_(reviewed))),
+        Plan.state.in_(PUBLIC_STATES),
+    )
 
 
 def decide(user: User | None, action: str, obj: Any) -> Decision:

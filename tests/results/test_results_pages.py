@@ -90,7 +90,7 @@ def test_flag_rerun_difference_and_publish_in_the_pages(app, client):
     assert office.submit(u["group"], u["publish"], {"version": "2"}).status_code == 302
     unit.login(world.a_liaison)
     mine = text(unit.get(u["mine"]))
-    assert "良好" in mine and "定等 优秀" in mine and "降低一个等次" in mine
+    assert "良好" in mine and "按得分确定的等次 优秀" in mine and "降低一个等次" in mine
     assert "综合得分 = 66.50 + 27.00 + 0.00 + 0.00 = 93.50" in mine
     assert "单位B" not in mine
     assert unit.get(u["group"]).status_code == 403

@@ -138,6 +138,6 @@ def test_a_scheme_without_grades_stores_scores_ranks_and_pay_bands(app, api):
     )
     _, data = results.export_excel(world.office, world.program.id, world.group.id)
     sheet = load_workbook(io.BytesIO(data)).active
-    header = [c.value for c in sheet[2]]
-    first_row = dict(zip(header, [c.value for c in sheet[3]], strict=True))
+    header = [c.value for c in sheet[3]]  # under the title and the subtitle
+    first_row = dict(zip(header, [c.value for c in sheet[4]], strict=True))
     assert (first_row["等次"], first_row["奖金档次"]) == (None, "全额")

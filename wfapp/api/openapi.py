@@ -23,6 +23,27 @@ from wfapp.api.schemas import (
 )
 from wfapp.workflows.plan import PLAN_WORKFLOW
 
+PAGE_PARAMETERS = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {
+        "name": "per_page",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 100},
+    },
+]
+
+
+def paged_items(schema: dict[str, Any]) -> dict[str, Any]:
+    """A page of a list: its items and where the page stands (wfapp.api.paging)."""
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total", "pages"],
+        "properties": {
+            "items": {"type": "array", "items": schema},
+            **{k: {"type": "integer"} for k in ("page", "per_page", "total", "pages")},
+        },
+    }
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -167,9 +188,13 @@ def document() -> dict[str, Any]:
         },
         "/api/v1/plans": {
             "get": {
-                "summary": "Plans the caller may see",
+                "summary": "Plans the caller may see, a page at a time (by program, then unit)",
                 "security": SECURED,
-                "responses": {"200": _json(items(_ref("PlanSummary"))), **_errors("401")},
+                "parameters": PAGE_PARAMETERS,
+                "responses": {
+                    "200": _json(paged_items(_ref("PlanSummary"))),
+                    **_errors("401", "422"),
+                },
             }
         },
         "/api/v1/plans/{plan_id}": {

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from wfapp.api import openapi
+from wfapp.api.paging import api_page, paged
 from wfapp.api.schemas import (
     ActionRequest,
     IndicatorTableIn,
@@ -98,7 +99,8 @@ def issue_token():
 @bp.get("/plans")
 @token_required
 def list_plans():
-    return jsonify({"items": [plan_summary(p) for p in plans.visible_plans(g.api_user)]})
+    page = api_page(plans.visible_plans_query(g.api_user))
+    return jsonify(paged([plan_summary(p) for p in page.items], page))
 
 
 @bp.get("/plans/<int:plan_id>")

@@ -6,9 +6,10 @@ an event of the plan), unless the office granted this plan an extension for the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from wfapp.database import db
 from wfapp.models import AuditEvent, CalendarDay, DeadlineExtension, Plan
@@ -77,3 +78,72 @@ def day_overrides(program_id: int) -> dict[date, bool]:
 def days_left(due: date | None, today: date) -> int | None:
     """Days until the due date; negative when overdue."""
     return None if due is None else (due - today).days
+
+
+def due_dates(plans: Sequence[Plan]) -> dict[int, date | None]:
+    """`due_date` of each plan's current stage, in a number of statements that does not grow
+    with the plans (lists, boards): the extensions of all of them at once, then one query per
+    kind of relative rule and one per program for its declared days."""
+    if not plans:
+        return {}
+    ids = [p.id for p in plans]
+    extended: dict[tuple[int, str], tuple[int, date]] = {}
+    for ext_id, plan_id, stage, due in db.session.execute(
+        select(
+            DeadlineExtension.id,
+            DeadlineExtension.plan_id,
+            DeadlineExtension.stage,
+            DeadlineExtension.due_date,
+        ).where(DeadlineExtension.plan_id.in_(ids))
+    ):
+        if (plan_id, stage) not in extended or extended[(plan_id, stage)][0] < ext_id:
+            extended[(plan_id, stage)] = (ext_id, due)
+    out: dict[int, date | None] = {}
+    relative: dict[tuple[str, str], list[Plan]] = {}
+    for plan in plans:
+        if (plan.id, plan.state) in extended:
+            out[plan.id] = extended[(plan.id, plan.state)][1]
+            continue
+        entry = plan.program.calendar_entry(plan.state)
+        if entry is None:
+            out[plan.id] = None
+        elif entry.due_date is not None:
+            out[plan.id] = entry.due_date
+        elif entry.after_event and entry.working_days:
+            relative.setdefault((plan.state, entry.after_event), []).append(plan)
+        else:
+            out[plan.id] = None
+    overrides: dict[int, dict[date, bool]] = {}
+    for (stage, event), group in relative.items():
+        happened = _event_dates(group, stage, event)
+        for plan in group:
+            day = happened.get(plan.id)
+            if day is None:
+                out[plan.id] = None
+                continue
+            if plan.program_id not in overrides:
+                overrides[plan.program_id] = day_overrides(plan.program_id)
+            entry = plan.program.calendar_entry(stage)
+            assert entry is not None and entry.working_days
+            out[plan.id] = add_working_days(day, entry.working_days, overrides[plan.program_id])
+    return out
+
+
+def _event_dates(plans: Sequence[Plan], stage: str, event: str) -> dict[int, date | None]:
+    """event_date for many plans at once: the newest matching event of each."""
+    query = select(AuditEvent.plan_id, func.max(AuditEvent.at)).where(
+        AuditEvent.plan_id.in_([p.id for p in plans])
+    )
+    if event == STAGE_ENTERED:
+        query = query.where(AuditEvent.to_state == stage, AuditEvent.from_state != stage)
+    else:
+        query = query.where(AuditEvent.action == event)
+    newest = dict(db.session.execute(query.group_by(AuditEvent.plan_id)).all())
+    out: dict[int, date | None] = {}
+    for plan in plans:
+        at = newest.get(plan.id)
+        if at is None and event == STAGE_ENTERED and plan.state == stage:
+            at = plan.created_at
+        shown = local(at)
+        out[plan.id] = shown.date() if shown else None
+    return out

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from wfapp.database import db
 from wfapp.models import (
@@ -30,12 +31,14 @@ from wfapp.permissions import (
     VIEW_SHEETS,
     Decision,
     decide,
+    may_evaluate,
     of_unit,
     relations,
 )
 from wfapp.services import audit
 from wfapp.services.errors import Conflict, Invalid, NotFound, Problem
 from wfapp.services.events import sheet_changed
+from wfapp.services.lists import plan_row_options
 from wfapp.services.plans import MAX_COMMENT, require
 from wfapp.services.scores import fmt_points, parse_leaf_row, unscored
 from wfapp.services.uow import lock_plan, transaction
@@ -73,6 +76,11 @@ def assignments(user: User, program_id: int) -> list[EvaluatorAssignment]:
         db.session.scalars(
             select(EvaluatorAssignment)
             .where(EvaluatorAssignment.program_id == program.id)
+            .options(
+                joinedload(EvaluatorAssignment.evaluator),
+                joinedload(EvaluatorAssignment.group),
+                joinedload(EvaluatorAssignment.plan).options(*plan_row_options()),
+            )
             .order_by(EvaluatorAssignment.id)
         )
     )
@@ -217,10 +225,12 @@ def plans_to_evaluate(user: User) -> list[Plan]:
             ),
         )
         .where(EvaluatorAssignment.evaluator_id == user.id)
+        .options(*plan_row_options())
         .distinct()
         .order_by(Plan.program_id, Plan.unit_id)
-    )
-    return [p for p in rows if "evaluator" in relations(user, p)]
+    ).unique()
+    # The join found the assignment; the standing is the rest of the `evaluator` relation.
+    return [p for p in rows if may_evaluate(user, p)]
 
 
 # --- sheets -------------------------------------------------------------------------------
@@ -423,15 +433,53 @@ def group_all_signed(group_id: int) -> bool:
 
 
 def completeness(user: User, program_id: int) -> list[tuple[Group, list[PlanSheets], bool]]:
-    """Office: per group, each plan's evaluators and signed sheets, and the group's flag."""
+    """Office: per group, each plan's evaluators and signed sheets, and the group's flag,
+    read for the whole program at once (plans, assignments with their evaluators, sheets)."""
     program = _program(program_id)
     require(user, ASSIGN_EVALUATORS, program)
+    plans = list(
+        db.session.scalars(
+            select(Plan)
+            .where(Plan.program_id == program.id)
+            .options(*plan_row_options())
+            .order_by(Plan.group_id, Plan.unit_id)
+        ).unique()
+    )
+    by_group: dict[int, list[User]] = {}
+    by_plan: dict[int, list[User]] = {}
+    assigned = db.session.execute(
+        select(EvaluatorAssignment.group_id, EvaluatorAssignment.plan_id, User)
+        .join(User, EvaluatorAssignment.evaluator_id == User.id)
+        .where(EvaluatorAssignment.program_id == program.id)
+        .order_by(User.username)
+    ).all()
+    for group_id, plan_id, evaluator in assigned:
+        target = by_group.setdefault(group_id, []) if group_id else by_plan.setdefault(plan_id, [])
+        if evaluator not in target:
+            target.append(evaluator)
+    sheets: dict[int, dict[int, EvaluationSheet]] = {}
+    for sheet in db.session.scalars(
+        select(EvaluationSheet)
+        .join(Plan, EvaluationSheet.plan_id == Plan.id)
+        .where(Plan.program_id == program.id)
+        .options(lazyload(EvaluationSheet.items))
+    ):
+        sheets.setdefault(sheet.plan_id, {})[sheet.evaluator_id] = sheet
+    rows: dict[int, list[PlanSheets]] = {}
+    for plan in plans:
+        candidates = by_group.get(plan.group_id, []) + by_plan.get(plan.id, [])
+        evaluators = sorted(
+            {u.id: u for u in candidates if may_evaluate(u, plan)}.values(),
+            key=lambda u: u.username,
+        )
+        rows.setdefault(plan.group_id, []).append(
+            PlanSheets(plan, evaluators, sheets.get(plan.id, {}))
+        )
     out = []
     for group in program.groups:
-        plans = db.session.scalars(
-            select(Plan).where(Plan.group_id == group.id).order_by(Plan.unit_id)
-        ).all()
-        out.append((group, [plan_sheets(p) for p in plans], group_all_signed(group.id)))
+        group_rows = rows.get(group.id, [])
+        evaluating = [r for r in group_rows if r.plan.state == S.CENTRAL_EVALUATION]
+        out.append((group, group_rows, bool(evaluating) and all(r.complete for r in evaluating)))
     return out
 
 

@@ -21,6 +21,7 @@ from wfapp.permissions import ENTER_PAST_GRADE, VIEW_BOARD, VIEW_UNIT_HISTORY
 from wfapp.scoring.accountability import Grade, Rule, accountable
 from wfapp.services import audit
 from wfapp.services.errors import Invalid, NotFound, Problem
+from wfapp.services.lists import plan_row_options
 from wfapp.services.plans import require
 from wfapp.services.uow import transaction
 from wfapp.timeutil import local_today, utcnow
@@ -153,9 +154,16 @@ def accountability(user, program_id: int) -> list[Flagged]:
 
 def flagged(program: Program) -> list[Flagged]:
     """The same, for a caller that has authorized the reader (the office board)."""
-    plans = db.session.scalars(
-        select(Plan).where(Plan.program_id == program.id).order_by(Plan.group_id, Plan.unit_id)
-    ).all()
+    plans = (
+        db.session.scalars(
+            select(Plan)
+            .where(Plan.program_id == program.id)
+            .options(*plan_row_options())
+            .order_by(Plan.group_id, Plan.unit_id)
+        )
+        .unique()
+        .all()
+    )
     grades = grades_by_unit({p.unit_id for p in plans})
     the_rule = rule()
     out = []

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased
 
 from wfapp.database import db
@@ -14,7 +14,6 @@ from wfapp.models import (
     ChangeRequest,
     Delegation,
     Indicator,
-    PeerAssignment,
     PeerSignoff,
     Plan,
     PlanRevision,
@@ -23,16 +22,24 @@ from wfapp.models import (
     RoleGrant,
     User,
 )
-from wfapp.permissions import EDIT_INDICATORS, Decision, decide, peer_units_of, relations
+from wfapp.permissions import (
+    EDIT_INDICATORS,
+    Decision,
+    decide,
+    peer_units_of,
+    relations,
+    visible_plans_clause,
+)
 from wfapp.services import audit
 from wfapp.services.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from wfapp.services.events import plan_changed
+from wfapp.services.lists import plan_row_options
 from wfapp.services.scores import missing_self_scores
 from wfapp.services.targets import TableCheck, check_table
 from wfapp.services.uow import lock_plan, transaction
 from wfapp.timeutil import utcnow
 from wfapp.workflows import GuardContext, GuardFailed, InvalidAction
-from wfapp.workflows.plan import PLAN_WORKFLOW, PUBLIC_STATES, S
+from wfapp.workflows.plan import PLAN_WORKFLOW, S
 from wfapp.workflows.rectification import R
 
 MAX_COMMENT = 2000
@@ -41,26 +48,18 @@ MAX_COMMENT = 2000
 # --- reading ------------------------------------------------------------------------------
 
 
-def visible_plans(user: User) -> list[Plan]:
-    """Plans the user may see, by program, then unit."""
-    unit_ids = user.unit_ids(Role.LIAISON, Role.UNIT_HEAD, Role.LEADER)
-    program_ids = user.program_ids(Role.OFFICE)
-    peer_plan_ids = select(PeerAssignment.plan_id).where(
-        PeerAssignment.reviewer_unit_id.in_(user.unit_ids(Role.LIAISON, Role.UNIT_HEAD))
-    )
-    candidates = db.session.scalars(
+def visible_plans_query(user: User, *, peers: bool = False) -> Select:
+    """Plans the user may see, by program, then unit, each with what a row shows."""
+    return (
         select(Plan)
-        .where(
-            or_(
-                Plan.unit_id.in_(unit_ids),
-                Plan.program_id.in_(program_ids),
-                Plan.id.in_(peer_plan_ids),
-                Plan.state.in_(PUBLIC_STATES),
-            )
-        )
+        .where(visible_plans_clause(user))
+        .options(*plan_row_options(peers=peers))
         .order_by(Plan.program_id, Plan.unit_id)
     )
-    return [p for p in candidates if decide(user, "view", p) is not Decision.NOT_VISIBLE]
+
+
+def visible_plans(user: User, *, peers: bool = False) -> list[Plan]:
+    return list(db.session.scalars(visible_plans_query(user, peers=peers)).unique())
 
 
 def get_plan(user: User, plan_id: int) -> Plan:
@@ -150,7 +149,7 @@ def is_awaited(user: User, plan: Plan) -> bool:
 
 def awaiting(user: User) -> list[Plan]:
     """The user's inbox (我的待办): plans waiting for their action."""
-    return [p for p in visible_plans(user) if is_awaited(user, p)]
+    return [p for p in visible_plans(user, peers=True) if is_awaited(user, p)]
 
 
 def signoffs(plan: Plan, round_: int | None = None) -> list[PeerSignoff]:

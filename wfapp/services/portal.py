@@ -12,6 +12,7 @@ from wfapp.database import db
 from wfapp.models import Group, Plan, PlanRevision, Program
 from wfapp.permissions import VIEW_PUBLIC, Decision, decide
 from wfapp.services.errors import NotFound
+from wfapp.services.lists import Page, paginate, plan_row_options
 from wfapp.workflows.plan import PUBLIC_STATES
 
 
@@ -21,21 +22,23 @@ class ProgramListing:
     groups: list[tuple[Group, list[Plan]]]
 
 
-def listing(program_id: int | None = None) -> list[ProgramListing]:
-    query = select(Plan).where(Plan.state.in_(PUBLIC_STATES))
+def listing(program_id: int | None = None, page: int = 1) -> tuple[list[ProgramListing], Page]:
+    """One page of the published plans, by program, group and unit, with the headings of
+    the programs and groups on that page. Which plans are public is VIEW_PUBLIC's rule,
+    here as the SQL condition on the plans' state it is."""
+    query = select(Plan).where(Plan.state.in_(PUBLIC_STATES)).options(*plan_row_options())
     if program_id is not None:
         query = query.where(Plan.program_id == program_id)
-    found = db.session.scalars(query.order_by(Plan.program_id, Plan.group_id, Plan.unit_id))
-    shown = [p for p in found if decide(None, VIEW_PUBLIC, p) is Decision.ALLOWED]
+    found = paginate(query.order_by(Plan.program_id, Plan.group_id, Plan.unit_id), page)
     out: list[ProgramListing] = []
-    for plan in shown:
+    for plan in found.items:
         if not out or out[-1].program.id != plan.program_id:
             out.append(ProgramListing(plan.program, []))
         groups = out[-1].groups
         if not groups or groups[-1][0].id != plan.group_id:
             groups.append((plan.group, []))
         groups[-1][1].append(plan)
-    return out
+    return out, found
 
 
 def get_public_plan(plan_id: int) -> tuple[Plan, list[dict[str, Any]]]:

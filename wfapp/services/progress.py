@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
 
 from wfapp.database import db
 from wfapp.models import (
+    Indicator,
     Period,
     Plan,
     Program,
@@ -21,6 +23,7 @@ from wfapp.models import (
 from wfapp.permissions import REPORT_PROGRESS, VIEW_BOARD
 from wfapp.services import audit, evidence
 from wfapp.services.errors import Invalid, NotFound, Problem
+from wfapp.services.lists import plan_row_options
 from wfapp.services.plans import require
 from wfapp.services.uow import lock_plan, transaction
 from wfapp.timeutil import local, utcnow
@@ -144,14 +147,36 @@ def board(user: User, program_id: int, period: str) -> list[BoardRow]:
     require(user, VIEW_BOARD, program)
     if period not in {p.value for p in Period}:
         raise Invalid("报告期无效", [Problem("period", "报告期无效")])
-    plans = db.session.scalars(
-        select(Plan)
-        .where(Plan.program_id == program.id, Plan.state.in_(PUBLIC_STATES))
-        .order_by(Plan.group_id, Plan.unit_id)
+    plans = list(
+        db.session.scalars(
+            select(Plan)
+            .where(Plan.program_id == program.id, Plan.state.in_(PUBLIC_STATES))
+            .options(*plan_row_options())
+            .order_by(Plan.group_id, Plan.unit_id)
+        ).unique()
     )
-    rows = []
-    for plan in plans:
-        leaves = {leaf.code for leaf in plan.leaves}
-        done = {r.indicator_code for r in reports(plan, period)} & leaves
-        rows.append(BoardRow(plan, len(leaves), len(done)))
-    return rows
+    # Leaves (rows without children) and the leaves reported for the period, counted per
+    # plan by the database for the whole program.
+    shown = select(Plan.id).where(Plan.program_id == program.id, Plan.state.in_(PUBLIC_STATES))
+    child = aliased(Indicator)
+    is_leaf = ~exists().where(child.parent_id == Indicator.id)
+    leaves = dict(
+        db.session.execute(
+            select(Indicator.plan_id, func.count())
+            .where(Indicator.plan_id.in_(shown), is_leaf)
+            .group_by(Indicator.plan_id)
+        ).all()
+    )
+    reported = dict(
+        db.session.execute(
+            select(ProgressReport.plan_id, func.count(func.distinct(ProgressReport.indicator_code)))
+            .join(
+                Indicator,
+                (Indicator.plan_id == ProgressReport.plan_id)
+                & (Indicator.code == ProgressReport.indicator_code),
+            )
+            .where(ProgressReport.plan_id.in_(shown), ProgressReport.period == period, is_leaf)
+            .group_by(ProgressReport.plan_id)
+        ).all()
+    )
+    return [BoardRow(p, leaves.get(p.id, 0), reported.get(p.id, 0)) for p in plans]

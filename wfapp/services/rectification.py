@@ -26,6 +26,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from wfapp.database import db
 from wfapp.models import (
@@ -55,6 +56,7 @@ from wfapp.services.deadlines import day_overrides, days_left
 from wfapp.services.errors import Conflict, Invalid, NotFound, Problem
 from wfapp.services.evaluation import plan_sheets
 from wfapp.services.events import item_changed, plan_changed
+from wfapp.services.lists import plan_row_options
 from wfapp.services.plans import MAX_COMMENT, require
 from wfapp.services.targets import format_points
 from wfapp.services.uow import lock_plan, lock_with_plan, transaction
@@ -599,20 +601,22 @@ def board(user: User, program_id: int, today: date | None = None) -> Board:
     program = _program(program_id)
     require(user, VIEW_BOARD, program)
     items = db.session.scalars(
-        select(RectificationItem).where(RectificationItem.program_id == program.id)
+        select(RectificationItem)
+        .where(RectificationItem.program_id == program.id)
+        .options(lazyload(RectificationItem.evidence))
     )
     per_plan, total = tallies(items, today or local_today())
-    groups = []
-    for group in program.groups:
-        row = BoardGroup(group, Tally())
-        for plan in db.session.scalars(
-            select(Plan).where(Plan.group_id == group.id).order_by(Plan.unit_id)
-        ):
-            tally = per_plan.get(plan.id, Tally())
-            row.units.append((plan, tally))
-            row.total.merge(tally)
-        groups.append(row)
-    return Board(program, groups, total)
+    by_group: dict[int, BoardGroup] = {g.id: BoardGroup(g, Tally()) for g in program.groups}
+    for plan in db.session.scalars(
+        select(Plan)
+        .where(Plan.program_id == program.id)
+        .options(*plan_row_options())
+        .order_by(Plan.group_id, Plan.unit_id)
+    ).unique():
+        tally = per_plan.get(plan.id, Tally())
+        by_group[plan.group_id].units.append((plan, tally))
+        by_group[plan.group_id].total.merge(tally)
+    return Board(program, list(by_group.values()), total)
 
 
 def tallies(items: Iterable[RectificationItem], today: date) -> tuple[dict[int, Tally], Tally]:

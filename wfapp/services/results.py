@@ -24,6 +24,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from wfapp.database import db
 from wfapp.models import (
@@ -780,6 +781,10 @@ def group_results(
         db.session.scalars(
             select(ResultVersion)
             .where(ResultVersion.group_id == group.id)
+            .options(
+                selectinload(ResultVersion.rows).joinedload(UnitResult.unit),
+                joinedload(ResultVersion.created_by),
+            )
             .order_by(ResultVersion.version.desc())
         )
     )
@@ -831,7 +836,23 @@ def overview(
 ) -> tuple[Program, list[tuple[Group, ResultVersion | None]]]:
     """The office's list: each group with its latest version (None: not closed yet)."""
     program = _program(user, VIEW_RESULTS, program_id)
-    return program, [(g, latest_version(g)) for g in program.groups]
+    latest: dict[int, ResultVersion] = {}
+    for v in db.session.scalars(
+        select(ResultVersion)
+        .where(ResultVersion.program_id == program.id)
+        .options(
+            load_only(
+                ResultVersion.id,
+                ResultVersion.group_id,
+                ResultVersion.version,
+                ResultVersion.created_at,
+                ResultVersion.published_at,
+            )
+        )
+    ):
+        if v.group_id not in latest or latest[v.group_id].version < v.version:
+            latest[v.group_id] = v
+    return program, [(g, latest.get(g.id)) for g in program.groups]
 
 
 # --- Excel --------------------------------------------------------------------------------

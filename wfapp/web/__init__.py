@@ -12,6 +12,7 @@ from wfapp.permissions import authorize
 from wfapp.services.auth import load_session_user
 from wfapp.services.errors import ServiceError
 from wfapp.services.layout import fmt_points
+from wfapp.services.terms import TERMS
 from wfapp.timeutil import fmt_local
 from wfapp.workflows.plan import ACTION_LABELS, STATE_LABELS
 from wfapp.workflows.rectification import EVENT_LABELS as RECTIFICATION_EVENT_LABELS
@@ -62,6 +63,7 @@ def init_app(app: Flask) -> None:
         inbox,
         notices,
         office,
+        paging,
         plans,
         portal,
         progress,
@@ -105,6 +107,9 @@ def init_app(app: Flask) -> None:
         EVENT_LABELS=EVENT_LABELS,
         inbox_count=inbox.count_for_nav,
         nav_programs=office.nav_programs,
+        page_url=paging.page_url,
+        TERMS=TERMS,
+        page_window=paging.window,
     )
     app.jinja_env.filters["local"] = fmt_local
     app.jinja_env.filters["local_time"] = fmt_local

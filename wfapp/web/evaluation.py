@@ -15,6 +15,7 @@ from wfapp.models import Plan, Program
 from wfapp.permissions import VIEW_SELF_ASSESSMENT, authorize
 from wfapp.services import evaluation, plans, self_assessment
 from wfapp.services.errors import Invalid, NotFound
+from wfapp.services.lists import plan_row_options
 from wfapp.services.scores import fmt_points
 from wfapp.web.forms import options
 from wfapp.web.year_common import errors_by_field, me, version_of
@@ -33,8 +34,11 @@ def _assign_form(program: Program, form: AssignForm | None = None) -> AssignForm
         (str(u.id), u.display_name) for u in evaluation.program_evaluators(program)
     )
     plans_ = db.session.scalars(
-        select(Plan).where(Plan.program_id == program.id).order_by(Plan.group_id, Plan.unit_id)
-    )
+        select(Plan)
+        .where(Plan.program_id == program.id)
+        .options(*plan_row_options())
+        .order_by(Plan.group_id, Plan.unit_id)
+    ).unique()
     form.target.choices = options(
         [(f"group:{g.id}", f"考评组：{g.name}") for g in program.groups]
         + [(f"plan:{p.id}", f"单位：{p.unit.name}") for p in plans_]
@@ -54,6 +58,7 @@ def _assignments_page(program_id: int, form=None, errors=None, status: int = 200
         form=_assign_form(program, form),
         token=TokenForm(),
         errors=errors or {},
+        tab="evaluation",
     )
     return page, status
 

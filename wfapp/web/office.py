@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from wfapp.database import db
 from wfapp.models import UNIT_ROLES
 from wfapp.models.org import ROLE_LABELS, Role
-from wfapp.services import audit, office
+from wfapp.services import audit, office, office_lists
 from wfapp.services.errors import ServiceError
 from wfapp.web.cache import per_request
 from wfapp.web.forms import (
@@ -22,6 +23,8 @@ from wfapp.web.forms import (
     peer_matrix,
     settings_form,
 )
+from wfapp.web.paging import requested_page
+from wfapp.workflows.plan import STATE_LABELS
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
@@ -109,16 +112,41 @@ def settings(program_id: int):
 # --- groups and units ---------------------------------------------------------------------
 
 
+def plan_filter() -> office_lists.PlanFilter:
+    """The filter bar's values from the query string; anything unknown is ignored."""
+    args = request.args
+    state = args.get("state") or None
+    return office_lists.PlanFilter(
+        q=(args.get("q") or "").strip()[: office_lists.MAX_QUERY],
+        group_id=args.get("group", type=int) or None,
+        state=state if state in STATE_LABELS else None,
+        overdue=args.get("overdue") == "1",
+    )
+
+
+def _other_program(program_id: int):
+    """The filter bar's 考评项目: another program's same page, with the same filters."""
+    wanted = request.args.get("program", type=int)
+    if wanted and wanted != program_id:
+        args = {k: v for k, v in request.args.items() if k not in ("program", "page", "group")}
+        return redirect(url_for(request.endpoint or "office.index", program_id=wanted, **args))
+    return None
+
+
 def _groups_page(program_id: int, status: int = 200, **forms):
     program = office.get_program(current_user, program_id)
     group_form = forms.get("group_form") or GroupForm(formdata=None)
     unit_form = forms.get("unit_form") or UnitForm(formdata=None)
     unit_form.group_id.choices = options((gr.id, gr.name) for gr in program.groups)
+    f = plan_filter()
     return (
         render_template(
             "office/groups.html",
             program=program,
-            plans=office.program_plans(program),
+            programs=nav_programs(),
+            filters=f,
+            page=office_lists.plan_page(program, f, requested_page()),
+            sizes=office_lists.group_sizes(program),
             group_form=group_form,
             unit_form=unit_form,
             errors=forms.get("errors", {}),
@@ -131,7 +159,7 @@ def _groups_page(program_id: int, status: int = 200, **forms):
 @bp.get("/programs/<int:program_id>/groups")
 @login_required
 def groups(program_id: int):
-    return _groups_page(program_id)
+    return _other_program(program_id) or _groups_page(program_id)
 
 
 @bp.post("/programs/<int:program_id>/groups")
@@ -183,16 +211,25 @@ def add_unit(program_id: int):
 
 def _users_page(program_id: int, status: int = 200, **forms):
     program = office.get_program(current_user, program_id)
-    users = office.all_users()
+    role = request.args.get("role") or None
+    f = office_lists.UserFilter(
+        q=(request.args.get("q") or "").strip()[: office_lists.MAX_QUERY],
+        role=role if role in ROLE_LABELS else None,
+    )
+    page = office_lists.user_page(program, f, requested_page())
+    units = office_lists.units_of(program)
     user_form = forms.get("user_form") or UserForm(formdata=None)
     grant_form = forms.get("grant_form") or GrantForm(formdata=None)
-    _grant_choices(grant_form, program, users)
+    _grant_choices(grant_form, page.items, units.values())
     return (
         render_template(
             "office/users.html",
             program=program,
-            users=users,
-            units={u.id: u for u in office.program_units(program)},
+            programs=nav_programs(),
+            filters=f,
+            page=page,
+            users=page.items,
+            units=units,
             user_form=user_form,
             grant_form=grant_form,
             post_form=PostForm(formdata=None),
@@ -205,17 +242,18 @@ def _users_page(program_id: int, status: int = 200, **forms):
     )
 
 
-def _grant_choices(form: GrantForm, program, users) -> None:
+def _grant_choices(form: GrantForm, users, units) -> None:
+    """Users to choose from: those listed on the page; units: the program's."""
     form.user_id.choices = options((u.id, f"{u.display_name}（{u.username}）") for u in users)
     form.unit_id.choices = options(
-        [(0, "（项目级角色不选单位）")] + [(u.id, u.name) for u in office.program_units(program)]
+        [(0, "（项目级角色不选单位）")] + [(u.id, u.name) for u in units]
     )
 
 
 @bp.get("/programs/<int:program_id>/users")
 @login_required
 def users(program_id: int):
-    return _users_page(program_id)
+    return _other_program(program_id) or _users_page(program_id)
 
 
 @bp.post("/programs/<int:program_id>/users")
@@ -303,19 +341,42 @@ def set_active(program_id: int, user_id: int):
 # --- assignments --------------------------------------------------------------------------
 
 
-def _assignments_page(program_id: int, status: int = 200, proposal=None, k: int | None = None):
+def _shown_group(program, wanted: int | None):
+    """The group whose grid is shown: the one asked for, else the first."""
+    return next((g for g in program.groups if g.id == wanted), None) or (
+        program.groups[0] if program.groups else None
+    )
+
+
+def _assignments_page(
+    program_id: int,
+    status: int = 200,
+    proposal=None,
+    k: int | None = None,
+    group_id: int | None = None,
+):
+    """One group's peer grid at a time (a grid of a province is unreadable), and a page of
+    the units' 分管领导 with the same filters as the unit list."""
     program = office.get_program(current_user, program_id)
-    plans = office.program_plans(program)
+    group = _shown_group(program, group_id or request.args.get("group", type=int))
+    members = office_lists.plans_query(
+        program, office_lists.PlanFilter(group_id=group.id if group else -1), peers=True
+    )
+    plans = list(db.session.scalars(members).unique())
     current = {p.id: [a.reviewer_unit_id for a in p.peer_assignments] for p in plans}
     grid = proposal if proposal is not None else current
     form = SuggestForm(formdata=None, k=k or office.DEFAULT_PEERS)
-    users = office.all_users()
+    f = plan_filter()
+    page = office_lists.plan_page(program, f, requested_page())
+    leaders = office_lists.leaders_by_unit([r.plan.unit_id for r in page.items])
     grant_form = GrantForm(formdata=None, role=Role.LEADER.value)
-    _grant_choices(grant_form, program, users)
+    _grant_choices(grant_form, office_lists.leader_candidates(), [r.plan.unit for r in page.items])
     return (
         render_template(
             "office/assignments.html",
             program=program,
+            programs=nav_programs(),
+            group=group,
             plans=plans,
             grid=grid,
             current=current,
@@ -323,7 +384,9 @@ def _assignments_page(program_id: int, status: int = 200, proposal=None, k: int 
             suggest_form=form,
             grant_form=grant_form,
             post_form=PostForm(formdata=None),
-            users=users,
+            filters=f,
+            page=page,
+            leaders=leaders,
             tab="assignments",
         ),
         status,
@@ -333,7 +396,7 @@ def _assignments_page(program_id: int, status: int = 200, proposal=None, k: int 
 @bp.get("/programs/<int:program_id>/assignments")
 @login_required
 def assignments(program_id: int):
-    return _assignments_page(program_id)
+    return _other_program(program_id) or _assignments_page(program_id)
 
 
 @bp.post("/programs/<int:program_id>/assignments/suggest")
@@ -345,12 +408,14 @@ def suggest(program_id: int):
         flash("每份方案的互审单位数应在 1 到 10 之间", "error")
         return _assignments_page(program_id, 422)
     program = office.get_program(current_user, program_id)
+    group = _shown_group(program, request.form.get("group", type=int))
     proposal: dict[int, list[int]] = {}
-    for group in program.groups:
-        _, by_plan = office.suggestion_for_group(current_user, group.id, form.k.data)
-        proposal.update(by_plan)
+    if group is not None:
+        _, proposal = office.suggestion_for_group(current_user, group.id, form.k.data)
     flash("以下为系统建议的互审安排（尚未保存），请核对后点击“保存互审安排”。", "info")
-    return _assignments_page(program_id, proposal=proposal, k=form.k.data)
+    return _assignments_page(
+        program_id, proposal=proposal, k=form.k.data, group_id=group.id if group else None
+    )
 
 
 @bp.post("/programs/<int:program_id>/assignments")
@@ -359,7 +424,9 @@ def save_assignments(program_id: int):
     if not PostForm().validate():
         return _assignments_page(program_id, 400)
     program = office.get_program(current_user, program_id)
-    plan_ids = [p.id for p in office.program_plans(program)]
+    group = _shown_group(program, request.form.get("group", type=int))
+    # Only the grid on the page was posted: the shown group's plans.
+    plan_ids = [p.id for p in office.program_plans(program) if group and p.group_id == group.id]
     wanted = peer_matrix(request.form, plan_ids)
     try:
         changed = office.set_peers(current_user, wanted)
@@ -368,6 +435,10 @@ def save_assignments(program_id: int):
             flash(p.message, "error")
         if not exc.problems:
             flash(exc.message, "error")
-        return _assignments_page(program_id, exc.status, proposal=wanted)
+        return _assignments_page(
+            program_id, exc.status, proposal=wanted, group_id=group.id if group else None
+        )
     flash(f"互审安排已保存（调整了 {len(changed)} 份方案）", "success")
-    return redirect(url_for("office.assignments", program_id=program_id))
+    return redirect(
+        url_for("office.assignments", program_id=program_id, group=group.id if group else None)
+    )

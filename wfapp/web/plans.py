@@ -15,6 +15,7 @@ from wfapp.permissions import EDIT_INDICATORS, authorize
 from wfapp.services import audit, deadlines, diff, excel, plans
 from wfapp.services.errors import Conflict, Invalid, Problem, ServiceError
 from wfapp.services.layout import build_layout, editor_facts
+from wfapp.services.lists import paginate
 from wfapp.services.targets import TOTAL_CODE
 from wfapp.timeutil import local_today
 from wfapp.web.forms import (
@@ -25,6 +26,7 @@ from wfapp.web.forms import (
     TableForm,
     options,
 )
+from wfapp.web.paging import requested_page
 from wfapp.workflows.diagram import render_svg
 from wfapp.workflows.plan import ACTION_LABELS, PLAN_WORKFLOW, REASON_REQUIRED
 
@@ -36,11 +38,10 @@ SPARE_ROWS = 3  # blank rows at the end of the editor: adding rows works without
 @login_required
 def index():
     today = local_today()
-    rows = []
-    for plan in plans.visible_plans(current_user):
-        due = deadlines.due_date(plan)
-        rows.append((plan, due, deadlines.days_left(due, today)))
-    return render_template("plans/index.html", rows=rows)
+    page = paginate(plans.visible_plans_query(current_user), requested_page())
+    due = deadlines.due_dates(page.items)
+    rows = [(p, due[p.id], deadlines.days_left(due[p.id], today)) for p in page.items]
+    return render_template("plans/index.html", rows=rows, page=page)
 
 
 # --- the plan page ------------------------------------------------------------------------

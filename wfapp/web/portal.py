@@ -8,15 +8,15 @@ from flask import Blueprint, render_template, request, send_file
 
 from wfapp.services import excel, portal
 from wfapp.services.layout import build_layout
+from wfapp.web.paging import requested_page
 
 bp = Blueprint("portal", __name__, url_prefix="/public")
 
 
 @bp.get("")
 def index():
-    return render_template(
-        "portal/index.html", listings=portal.listing(request.args.get("program", type=int))
-    )
+    listings, page = portal.listing(request.args.get("program", type=int), requested_page())
+    return render_template("portal/index.html", listings=listings, page=page)
 
 
 @bp.get("/plans/<int:plan_id>")
