@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint format bench cluster clean
+.PHONY: run test lint format bench cluster mutation clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,15 @@ format: $(VENV)/.installed-dev
 cluster: $(VENV)/.installed-dev
 	$(BIN)/python -m cluster
 
+# Mutation testing (not in CI; slow): [tool.mutmut] in pyproject.toml says which modules and
+# which tests. `make mutation MUTANTS='wfapp.permissions*'` restricts it to one module.
+MUTANTS ?=
+mutation: $(VENV)/.installed-dev
+	$(BIN)/mutmut run $(MUTANTS)
+	$(BIN)/mutmut results
+
 bench: $(VENV)/.installed-dev
 	for f in bench/bench_*.py; do $(BIN)/python $$f; done
 
 clean:
-	rm -rf $(VENV) instance/wfapp.db* .pytest_cache
+	rm -rf $(VENV) instance/wfapp.db* .pytest_cache mutants

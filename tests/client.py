@@ -36,3 +36,45 @@ class _InFreshContext:
 
     def __exit__(self, *exc):
         return self._context.run(self._manager.__exit__, *exc)
+
+
+# A request that answers success must have committed whatever it wrote: rows only flushed
+# are rolled back when its session ends, a loss no answer would show. Each session notes
+# whether it holds flushed, uncommitted writes; after every successful request the harness
+# fails the test if the request's session still does.
+_UNSAVED = "wfapp_tests_unsaved_writes"
+
+
+def _flushed(session, _context) -> None:
+    session.info[_UNSAVED] = True
+
+
+def _ended(session, *_args) -> None:
+    session.info.pop(_UNSAVED, None)
+
+
+class UnsavedWrites(AssertionError):
+    pass
+
+
+def refuse_unsaved_writes(app) -> None:
+    """Install the check on `app` (before its first request) and on every session."""
+    from flask import request
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from wfapp.database import db
+
+    if not event.contains(Session, "after_flush", _flushed):
+        event.listen(Session, "after_flush", _flushed)
+        event.listen(Session, "after_commit", _ended)
+        event.listen(Session, "after_rollback", _ended)
+
+    @app.after_request
+    def _check(response):
+        if response.status_code < 400 and db.session.info.get(_UNSAVED):
+            raise UnsavedWrites(
+                f"{request.method} {request.path} answered {response.status_code} but left "
+                "flushed writes uncommitted: they are lost when the request ends"
+            )
+        return response

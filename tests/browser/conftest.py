@@ -1,11 +1,12 @@
 """Browser tests: Debian's Chromium through Playwright against a live server.
 
-The server runs in a thread on a free localhost port, on its own database seeded with the
-demo: a temporary SQLite file, or — when WFAPP_TEST_DATABASE_URL is set — a separate
-database "<name>_browser" on that server next to the process's own (under xdist the worker's,
-"<name>_gw0_browser"), because the other tests empty theirs. One browser per session (per
-xdist worker); screenshots of each step go to test-artifacts/browser/, emptied when the run
-starts (tests/conftest.py)."""
+Each test gets its own server, in a thread on a free localhost port, on its own database
+freshly seeded with the demo, so the tests hold in any order and any subset: a temporary
+SQLite file, or — when WFAPP_TEST_DATABASE_URL is set — a separate database
+"<name>_browser" next to the process's own (under xdist the worker's, "<name>_gw0_browser"),
+emptied and seeded again for each test. One browser per session (per xdist worker);
+screenshots of each step go to test-artifacts/browser/, emptied when the run starts
+(tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -28,29 +29,33 @@ CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "wfapp-demo"
 
 
-def _database_url(tmp_path_factory) -> str:
+def _database_url(tmp_path: Path) -> str:
     if not SERVER_URL:
-        return f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
+        return f"sqlite:///{tmp_path / 'live.db'}"
     url = beside(SERVER_URL, "browser")
     create_database(url)
     return url
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory) -> Iterator:
-    """The live server's app, on its own database seeded with the demo; tests may prepare
-    data in it through the service layer (inside `with live_app.app_context():`)."""
+def _need_chromium() -> None:
     if not os.path.exists(CHROMIUM):
         missing("Chromium", f"{CHROMIUM} not found: apt-get install chromium")
+
+
+@pytest.fixture
+def live_app(tmp_path: Path) -> Iterator:
+    """This test's live server app, on its own database seeded with the demo; the test may
+    prepare data in it through the service layer (inside `with live_app.app_context():`)."""
+    _need_chromium()
     from wfapp.services.demo import load_demo
 
     app = create_app(
         {
-            "DATABASE_URL": _database_url(tmp_path_factory),
+            "DATABASE_URL": _database_url(tmp_path),
             "SECRET_KEY": "browser-test-secret",
             "DEMO": True,
             "TESTING": False,
-            "EVIDENCE_DIR": str(tmp_path_factory.mktemp("live-evidence")),
+            "EVIDENCE_DIR": str(tmp_path / "live-evidence"),
         }
     )
     with app.app_context():
@@ -63,7 +68,7 @@ def live_app(tmp_path_factory) -> Iterator:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def live_server(live_app) -> Iterator[str]:
     from werkzeug.serving import make_server
 
@@ -76,7 +81,8 @@ def live_server(live_app) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def chromium(live_server):
+def chromium():
+    _need_chromium()
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

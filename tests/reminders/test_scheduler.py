@@ -9,7 +9,6 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from tests.conftest import SERVER_URL
 from tests.factories import make_plan, make_unit
 from wfapp.database import db
 from wfapp.models import OutboxMessage, SchedulerLease
@@ -18,11 +17,6 @@ from wfapp.services import openings
 from wfapp.services.errors import Conflict
 
 from .conftest import at
-
-server_only = pytest.mark.skipif(
-    not SERVER_URL, reason="needs a server's own lock (PostgreSQL advisory, MariaDB GET_LOCK)"
-)
-sqlite_only = pytest.mark.skipif(bool(SERVER_URL), reason="the SQLite lease row")
 
 
 def test_the_scheduler_is_blocking_in_shanghai_coalesced_one_instance(app):
@@ -49,7 +43,6 @@ def test_creating_the_app_starts_no_scheduler(app):
     assert not any("APScheduler" in t.name for t in threading.enumerate())
 
 
-@server_only
 @pytest.mark.server_only
 def test_two_schedulers_against_a_database_server_only_one_acts(app, world, smtp):
     """Two schedulers (two sessions): the one with the server's lock (an advisory lock on
@@ -68,7 +61,7 @@ def test_two_schedulers_against_a_database_server_only_one_acts(app, world, smtp
     assert len(smtp.inbox.messages) == 1
 
 
-@sqlite_only
+@pytest.mark.sqlite_only  # the SQLite lease row
 def test_on_sqlite_the_lease_row_keeps_a_second_scheduler_idle(app, world):
     """The lease is held until it expires; a live holder keeps it; an expired one is taken."""
     first, second = SingletonLock(), SingletonLock()
@@ -84,7 +77,7 @@ def test_on_sqlite_the_lease_row_keeps_a_second_scheduler_idle(app, world):
     assert first.acquire()
 
 
-@sqlite_only
+@pytest.mark.sqlite_only  # the SQLite lease row
 def test_a_lease_left_by_a_dead_process_of_this_host_is_taken_over(app, world):
     """A scheduler killed on this host need not wait for its lease to expire."""
     import socket

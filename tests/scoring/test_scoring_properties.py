@@ -31,16 +31,25 @@ def _hundredths(low: int, high: int) -> st.SearchStrategy[Decimal]:
     return st.integers(low * 100, high * 100).map(lambda n: Decimal(n) / 100)
 
 
+# The engine takes any number the input format allows (no bound on a score or a count):
+# each input is drawn from its usual range or, as often, from anywhere in a huge one.
+HUGE = 10**9
+
+
+def _any(low: int, high: int) -> st.SearchStrategy[Decimal]:
+    return st.one_of(_hundredths(low, high), _hundredths(-HUGE, HUGE))
+
+
 @st.composite
 def _unit(draw: st.DrawFn, code: str, codes: list[str], scheme: Scheme) -> dict[str, Any]:
     weights = draw(st.lists(st.sampled_from([5, 10, 20, 30, 40]), min_size=1, max_size=4))
     indicators = []
     for i, w in enumerate(weights):
         if draw(st.booleans()):
-            sheets = draw(st.lists(_hundredths(-2, w + 3), min_size=1, max_size=7))
+            sheets = draw(st.lists(_any(-2, w + 3), min_size=1, max_size=7))
             indicators.append({"code": f"1-{i + 1}", "weight": w, "sheets": sheets})
         else:
-            indicators.append({"code": f"1-{i + 1}", "weight": w, "score": draw(_hundredths(0, w))})
+            indicators.append({"code": f"1-{i + 1}", "weight": w, "score": draw(_any(0, w))})
     bonus = scheme.component("bonus")
     levels = [lv.key for lv in bonus.levels]  # type: ignore[union-attr]
     others = [c for c in codes if c != code]
@@ -53,7 +62,7 @@ def _unit(draw: st.DrawFn, code: str, codes: list[str], scheme: Scheme) -> dict[
             "reason": "加分",
         }
         if draw(st.booleans()):
-            entry["points"] = draw(_hundredths(0, 4))
+            entry["points"] = draw(st.one_of(_hundredths(0, 4), _hundredths(0, HUGE)))
         if joint and draw(st.booleans()):
             entry["joint"] = draw(
                 st.lists(st.sampled_from(others), min_size=1, max_size=2, unique=True)
@@ -63,21 +72,29 @@ def _unit(draw: st.DrawFn, code: str, codes: list[str], scheme: Scheme) -> dict[
     for _ in range(draw(st.integers(0, 3))):
         if draw(st.booleans()):
             deductions.append(
-                {"item": "inspection", "points": draw(_hundredths(0, 4)), "reason": "扣分"}
+                {
+                    "item": "inspection",
+                    "points": draw(st.one_of(_hundredths(0, 4), _hundredths(0, HUGE))),
+                    "reason": "扣分",
+                }
             )
         else:
             deductions.append(
-                {"item": "late_report", "occurrences": draw(st.integers(0, 8)), "reason": "逾期"}
+                {
+                    "item": "late_report",
+                    "occurrences": draw(st.integers(0, 8) | st.integers(0, HUGE)),
+                    "reason": "逾期",
+                }
             )
     flags = draw(st.sampled_from([{}, {"downgrade": True}, {"veto": "否决"}]))
     return {
         "unit": code,
         "name": f"单位{code}",
         "indicators": indicators,
-        "public_score": draw(_hundredths(0, 100)),
+        "public_score": draw(_any(0, 100)),
         "bonuses": bonuses,
         "deductions": deductions,
-        "inputs": {"rectification_open_items": draw(st.integers(0, 6))},
+        "inputs": {"rectification_open_items": draw(st.integers(0, 6) | st.integers(0, HUGE))},
         "flags": flags,
     }
 
@@ -107,7 +124,7 @@ def test_total_never_decreases_when_a_positive_input_grows(
     grown = copy.deepcopy(inputs)
     units = grown["groups"][0]["units"]
     target = data.draw(st.sampled_from(units))
-    step = data.draw(_hundredths(0, 20))
+    step = data.draw(st.one_of(_hundredths(0, 20), _hundredths(0, HUGE)))
     what = data.draw(st.sampled_from(["public", "indicator", "bonus"]))
     if what == "public":
         target["public_score"] += step
@@ -172,3 +189,24 @@ def test_maximum_is_reached_by_a_perfect_unit() -> None:
     }
     result = evaluate(quanzhou(), {"groups": [{"group": "G", "units": [perfect]}]}).unit("U01")
     assert result.total == quanzhou().max_total == Decimal(105)
+
+
+def test_a_public_score_beyond_its_maximum_counts_as_the_maximum() -> None:
+    """The public score is not bounded on input; the engine takes anything above full marks
+    as full marks (and anything below 0 as 0), saying so in the explanation."""
+    scheme = quanzhou()
+    unit = {
+        "unit": "U01",
+        "name": "单位",
+        "indicators": [{"code": "1-1", "weight": 100, "score": "100"}],
+        "public_score": "100",
+    }
+    full = evaluate(scheme, {"groups": [{"group": "G", "units": [unit]}]}).unit("U01").total
+    for beyond, same_as in (("1000000000", "100"), ("-1000000000", "0")):
+        high = {**unit, "public_score": beyond}
+        got = evaluate(scheme, {"groups": [{"group": "G", "units": [high]}]}).unit("U01")
+        ref = {**unit, "public_score": same_as}
+        want = evaluate(scheme, {"groups": [{"group": "G", "units": [ref]}]}).unit("U01")
+        assert got.total == want.total
+        assert any("按" in line for line in got.explanation), beyond
+    assert full <= scheme.max_total

@@ -53,6 +53,21 @@ LEGAL = [
     (S.PEER_REVIEW, "return", {"comment": "理由"}, S.DRAFT),
     (S.LEADER_REVIEW, "return", {"comment": "理由"}, S.DRAFT),
     (S.OFFICE_REVIEW, "return", {"comment": "理由"}, S.DRAFT),
+    # Found by mutation testing: one peer unit is enough to submit; "at least 1" of two is
+    # met by the first sign-off (where "all" is not); "at least" with no number means all.
+    (S.DRAFT, "submit", {"peer_units": 1}, S.PEER_REVIEW),
+    (
+        S.PEER_REVIEW,
+        "peer_approve",
+        {"countersign_policy": "at_least", "countersign_min": 1},
+        S.LEADER_REVIEW,
+    ),
+    (
+        S.PEER_REVIEW,
+        "peer_approve",
+        {"countersign_policy": "at_least", "countersign_min": None, "signoffs": 1},
+        S.LEADER_REVIEW,
+    ),
     (S.PEER_REVIEW, "delegate", {"delegate_eligible": True}, S.PEER_REVIEW),
     (S.LEADER_REVIEW, "delegate", {"delegate_eligible": True}, S.LEADER_REVIEW),
     (S.OFFICE_REVIEW, "delegate", {"delegate_eligible": True}, S.OFFICE_REVIEW),
@@ -106,6 +121,7 @@ def test_every_state_of_the_cycle_is_defined():
         (S.DRAFT, "submit", {"peer_units": 0}, "has_peer_reviewers"),
         (S.PEER_REVIEW, "withdraw", {"signoffs": 1}, "no_reviewer_acted"),
         (S.LEADER_REVIEW, "return", {"comment": "   "}, "has_reason"),
+        (S.PEER_REVIEW, "return", {"comment": None}, "has_reason"),
         (S.OFFICE_REVIEW, "delegate", {"delegate_eligible": False}, "delegate_is_eligible"),
     ],
 )

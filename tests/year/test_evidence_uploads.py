@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from tests.factories import forget
 from tests.year.helpers import (
     DOCX,
     EXE,
@@ -57,6 +58,9 @@ def test_each_allowed_kind_is_accepted_by_its_content(app, client, api, name, da
     assert r.status_code == 201, r.get_json()
     assert len(r.get_json()["sha256"]) == 64
     assert stored_files(app) and not any(name in f for f in stored_files(app))
+    forget()
+    (saved,) = EvidenceFile.query.all()  # committed, not only written to disk
+    assert saved.sha256 == r.get_json()["sha256"] and saved.original_name == name
 
 
 @pytest.mark.parametrize(
