@@ -34,7 +34,7 @@ class ClusterError(RuntimeError):
 
 
 def wfapp_command(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from wfapp.cli import main; main()", *args]
+    return [sys.executable, "-m", "wfapp", *args]
 
 
 @functools.cache

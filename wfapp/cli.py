@@ -8,19 +8,11 @@ from datetime import datetime
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from wfapp.database import db
 from wfapp.services.demo_year import STAGES
-
-
-def main() -> None:
-    from wfapp import create_app
-
-    cli = FlaskGroup(create_app=create_app, add_default_commands=False, set_debug_flag=False)
-    cli.help = "wfapp：绩效评估工作平台的命令行。"
-    cli(prog_name="wfapp")
 
 
 def init_app(app: Flask) -> None:

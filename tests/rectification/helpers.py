@@ -18,8 +18,8 @@ from wfapp.models import (
     StageDeadline,
     User,
 )
-from wfapp.services import rectification
 from wfapp.services.evidence import Upload
+from wfapp.services.rectification.creation import add_to_plan
 from wfapp.services.uow import transaction
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -49,7 +49,7 @@ def make_item(plan: Plan, actor: User | None = None, **kw) -> RectificationItem:
             state=kw.pop("state", "open"),
             **kw,
         )
-        rectification._add(item, plan, actor, "create_item")
+        add_to_plan(item, plan, actor, "create_item")
     return item
 
 

@@ -28,7 +28,7 @@ def _run_once(database_url: str, port: int) -> subprocess.Popen:
         "WFAPP_SMTP_PORT": str(port),
         "WFAPP_SMTP_TIMEOUT": "300",
     }
-    command = [sys.executable, "-c", "from wfapp.cli import main; main()"]
+    command = [sys.executable, "-m", "wfapp"]
     return subprocess.Popen(
         [*command, "reminders", "run-once", "--now", NOW],
         env=env,

@@ -15,7 +15,9 @@ from tests.results.helpers import deduction, results_world, signed_sheet
 from tests.year.helpers import PDF
 from wfapp.database import db
 from wfapp.models import AuditEvent, EvaluationSheet, Plan, ResultVersion, UnitResult
+from wfapp.scoring import evaluate
 from wfapp.services import results
+from wfapp.services.errors import Invalid
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "/api/v1/programs/{p}/groups/{g}"
@@ -313,7 +315,7 @@ def test_stored_rows_match_the_engine(app):
     """What the pages read (unit rows) is what the engine computed for the stored inputs."""
     world = results_world()
     version = results.close_evaluation(world.office, world.program.id, world.group.id)
-    engine = results.evaluate(results.scheme_in_force(world.program).scheme, version.inputs)
+    engine = evaluate(results.scheme_in_force(world.program).scheme, version.inputs)
     rows = db.session.query(UnitResult).filter_by(result_version_id=version.id).all()
     assert {(str(r.plan_id), r.total, r.grade) for r in rows} == {
         (u.unit, u.total, u.grade) for u in engine.units
@@ -326,7 +328,7 @@ def test_an_uploaded_scheme_is_checked_line_by_line(app, api, client):
     broken = "scheme: x\ntitle: t\nscale: 100\ntotal: weighted\ncomponents: []\ngrades: {}\n"
     try:
         results.upload_scheme(world.office, world.program.id, broken)
-    except results.Invalid as exc:
+    except Invalid as exc:
         assert exc.problems and all(p.message.startswith("第 ") for p in exc.problems)
     else:
         raise AssertionError("a broken scheme was accepted")

@@ -16,7 +16,7 @@ from wfapp.api.year import _upload
 from wfapp.database import db
 from wfapp.models import Program
 from wfapp.permissions import VIEW_BOARD
-from wfapp.services import plans, rectification
+from wfapp.services import access, plans, rectification
 from wfapp.services.errors import NotFound
 from wfapp.workflows.rectification import RECTIFICATION_WORKFLOW
 
@@ -127,6 +127,6 @@ def rectification_record(program_id: int):
     program = db.session.get(Program, program_id)
     if program is None:
         raise NotFound("未找到该考评项目")
-    plans.require(g.api_user, VIEW_BOARD, program)
+    access.require(g.api_user, VIEW_BOARD, program)
     rows = rectification.record_by_unit(program)
     return jsonify({"units": [{"unit": {"id": u.id, "name": u.name}, **r} for u, r in rows]})

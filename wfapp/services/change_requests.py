@@ -21,8 +21,9 @@ from wfapp.database import db
 from wfapp.models import Category, ChangeRequest, Plan, TableVersion, User
 from wfapp.permissions import REQUEST_CHANGE, VIEW_CHANGE_REQUESTS
 from wfapp.services import audit
+from wfapp.services.access import MAX_COMMENT, require
 from wfapp.services.errors import Conflict, Invalid, NotFound, Problem
-from wfapp.services.plans import MAX_COMMENT, require, table_check, write_table
+from wfapp.services.plans import table_check, write_table
 from wfapp.services.targets import TOTAL_CODE, check_table, to_row
 from wfapp.services.targets import format_points as _fmt
 from wfapp.services.uow import lock_plan, lock_with_plan, transaction

@@ -31,8 +31,8 @@ from wfapp.models import Group, Plan, Program, RectificationItem, ResultVersion,
 from wfapp.permissions import VIEW_BOARD
 from wfapp.scoring import SchemeError, load_scheme
 from wfapp.services import results
+from wfapp.services.access import require
 from wfapp.services.errors import NotFound
-from wfapp.services.plans import require
 from wfapp.services.rectification import Tally, tallies
 from wfapp.timeutil import local, local_today
 from wfapp.workflows.plan import PLAN_WORKFLOW, STATE_LABELS

@@ -36,10 +36,10 @@ from wfapp.permissions import (
     relations,
 )
 from wfapp.services import audit
+from wfapp.services.access import MAX_COMMENT, require
 from wfapp.services.errors import Conflict, Invalid, NotFound, Problem
 from wfapp.services.events import sheet_changed
 from wfapp.services.lists import plan_row_options
-from wfapp.services.plans import MAX_COMMENT, require
 from wfapp.services.scores import fmt_points, parse_leaf_row, unscored
 from wfapp.services.uow import lock_plan, transaction
 from wfapp.timeutil import utcnow

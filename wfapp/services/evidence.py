@@ -27,8 +27,8 @@ from wfapp.database import db
 from wfapp.models import EvidenceFile, EvidenceScope, Plan, User
 from wfapp.permissions import UPLOAD_EVIDENCE, VIEW, Decision, decide
 from wfapp.services import audit, filenames
+from wfapp.services.access import require
 from wfapp.services.errors import Invalid, NotFound, Problem
-from wfapp.services.plans import require
 from wfapp.services.uow import lock_plan, transaction
 from wfapp.storage import Missing
 from wfapp.storage import store as file_store

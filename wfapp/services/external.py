@@ -17,8 +17,8 @@ from wfapp.models import EvidenceScope, ExternalEntry, ExternalKind, Plan, User
 from wfapp.models.external import BONUS_LEVELS, KIND_LABELS
 from wfapp.permissions import RECORD_EXTERNAL, VIEW_EXTERNAL
 from wfapp.services import audit, evidence
+from wfapp.services.access import MAX_COMMENT, require
 from wfapp.services.errors import Conflict, Invalid, Problem
-from wfapp.services.plans import MAX_COMMENT, require
 from wfapp.services.scores import fmt_points, parse_points
 from wfapp.services.uow import lock_plan, transaction
 

@@ -20,9 +20,9 @@ from wfapp.models import GRADE_LABELS, PastGrade, Plan, Program, ResultVersion, 
 from wfapp.permissions import ENTER_PAST_GRADE, VIEW_BOARD, VIEW_UNIT_HISTORY
 from wfapp.scoring.accountability import Grade, Rule, accountable
 from wfapp.services import audit
+from wfapp.services.access import require
 from wfapp.services.errors import Invalid, NotFound, Problem
 from wfapp.services.lists import plan_row_options
-from wfapp.services.plans import require
 from wfapp.services.uow import transaction
 from wfapp.timeutil import local_today, utcnow
 

@@ -31,8 +31,10 @@ from wfapp.permissions import (
     visible_plans_clause,
 )
 from wfapp.services import audit
+from wfapp.services.access import MAX_COMMENT, require
 from wfapp.services.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from wfapp.services.events import plan_changed
+from wfapp.services.findings import has_findings
 from wfapp.services.lists import plan_row_options
 from wfapp.services.scores import missing_self_scores
 from wfapp.services.targets import TableCheck, check_table
@@ -42,9 +44,6 @@ from wfapp.workflows import GuardContext, GuardFailed, InvalidAction
 from wfapp.workflows.engine import LazyFacts
 from wfapp.workflows.plan import PLAN_WORKFLOW, S
 from wfapp.workflows.rectification import R
-
-MAX_COMMENT = 2000
-
 
 # --- reading ------------------------------------------------------------------------------
 
@@ -323,30 +322,6 @@ def apply(
 # --- helpers ------------------------------------------------------------------------------
 
 
-_NOT_FOUND = {
-    "Plan": "未找到该方案",
-    "ChangeRequest": "未找到该变更申请",
-    "RectificationItem": "未找到该整改事项",
-    "Program": "未找到该考评项目",
-}
-_WRONG_STATE = {
-    "EvaluationSheet": "评分表或方案已不在可执行此操作的环节，请刷新后查看",
-    "RectificationItem": "整改事项已不在可执行此操作的环节（或考评项目已归档），请刷新后查看",
-}
-
-
-def require(user: User, action: str, obj: Any) -> None:
-    """The permission decision for a plan (or a change request, sheet …) as a ServiceError."""
-    decision = decide(user, action, obj)
-    name = type(obj).__name__
-    if decision is Decision.NOT_VISIBLE:
-        raise NotFound(_NOT_FOUND.get(name, "未找到"))
-    if decision is Decision.FORBIDDEN:
-        raise Forbidden()
-    if decision is Decision.WRONG_STATE:
-        raise Conflict(_WRONG_STATE.get(name, "方案已不在可执行此操作的环节，请刷新后查看"))
-
-
 def _needs_peer_unit(action: str, plan: Plan) -> bool:
     """Peer-review actions are taken for one reviewing unit that has not yet signed."""
     return plan.state == S.PEER_REVIEW and action in ("peer_approve", "return", "delegate")
@@ -404,20 +379,13 @@ def _facts(
                 "self_assessment_missing": lambda: (
                     missing_self_scores(plan) if plan.state == S.SELF_ASSESSMENT else []
                 ),
-                "has_findings": lambda: plan.state == S.CENTRAL_EVALUATION and _has_findings(plan),
+                "has_findings": lambda: plan.state == S.CENTRAL_EVALUATION and has_findings(plan),
                 "open_rectification_items": lambda: (
                     _open_items(plan) if plan.state == S.RECTIFICATION else 0
                 ),
             }
         )
     )
-
-
-def _has_findings(plan: Plan) -> bool:
-    # findings reads external entries, whose service imports this one.
-    from wfapp.services.findings import has_findings
-
-    return has_findings(plan)
 
 
 def _open_items(plan: Plan) -> int:

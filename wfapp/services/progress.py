@@ -22,9 +22,9 @@ from wfapp.models import (
 )
 from wfapp.permissions import REPORT_PROGRESS, VIEW_BOARD
 from wfapp.services import audit, evidence
+from wfapp.services.access import require
 from wfapp.services.errors import Invalid, NotFound, Problem
 from wfapp.services.lists import plan_row_options
-from wfapp.services.plans import require
 from wfapp.services.uow import lock_plan, transaction
 from wfapp.timeutil import local, utcnow
 from wfapp.workflows.plan import PUBLIC_STATES

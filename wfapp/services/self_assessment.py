@@ -17,9 +17,9 @@ from wfapp.database import db
 from wfapp.models import Plan, Program, SelfScore, User
 from wfapp.permissions import OPEN_SELF_ASSESSMENT, SAVE_SELF_ASSESSMENT, VIEW_SELF_ASSESSMENT
 from wfapp.services import audit, evidence, plans
+from wfapp.services.access import require
 from wfapp.services.errors import Conflict, Invalid, NotFound, Problem, ServiceError
 from wfapp.services.openings import register_opening
-from wfapp.services.plans import require
 from wfapp.services.scores import fmt_points, parse_leaf_row, self_scores
 from wfapp.services.uow import lock_plan, transaction
 from wfapp.workflows.plan import S

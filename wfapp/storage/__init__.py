@@ -13,48 +13,17 @@ is the one area that is stored; another area is one more entry in AREAS.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
-from typing import IO, Protocol
 
 from flask import Flask, current_app
+
+# The interface lives in base.py so that the backends need not import this package.
+from wfapp.storage.base import CHUNK, Missing, Store, Stored
+
+__all__ = ["CHUNK", "Missing", "Store", "Stored", "check_config", "store"]
 
 BACKENDS = ("local", "s3")
 # area → the config key of its folder in the local backend; in S3 the area is a key prefix.
 AREAS = {"evidence": "EVIDENCE_DIR"}
-CHUNK = 1024 * 1024
-
-
-class Missing(LookupError):
-    """The store has no object under this key."""
-
-
-@dataclass(frozen=True)
-class Stored:
-    key: str
-    size: int
-    modified: datetime  # aware, UTC
-
-
-class Store(Protocol):
-    """One area's objects. `put` is atomic: a reader sees the whole object or none."""
-
-    def put(self, key: str, source: IO[bytes], size: int, content_type: str) -> None: ...
-
-    def open(self, key: str) -> IO[bytes]:
-        """A readable stream of the object (the caller closes it); Missing if absent."""
-        ...
-
-    def stat(self, key: str) -> Stored | None: ...
-
-    def delete(self, key: str) -> None:
-        """Remove the object; nothing happens when it is absent."""
-        ...
-
-    def listing(self) -> Iterator[Stored]:
-        """Every object of the area, in pages; unfinished writes included (for the sweep)."""
-        ...
 
 
 class ConfigError(ValueError):

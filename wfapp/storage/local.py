@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from wfapp.storage import CHUNK, Missing, Stored
+from wfapp.storage.base import CHUNK, Missing, Stored
 
 PARTIAL = ".part-"
 

@@ -18,7 +18,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from wfapp.storage import CHUNK, Missing, Stored
+from wfapp.storage.base import CHUNK, Missing, Stored
 
 NOT_FOUND = {"404", "NoSuchKey", "NoSuchBucket", "NotFound"}
 

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import IO
 
-from wfapp.storage import CHUNK
+from wfapp.storage.base import CHUNK
 
 HEAD = 16
 

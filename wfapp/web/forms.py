@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from wfapp.models.org import ROLE_LABELS, CountersignPolicy
 from wfapp.models.plan import CATEGORY_LABELS
-from wfapp.services.plans import MAX_COMMENT
+from wfapp.services.access import MAX_COMMENT
 from wfapp.workflows.plan import STATE_LABELS
 
 
