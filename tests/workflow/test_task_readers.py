@@ -6,6 +6,7 @@ notice that announces each kind of task."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -13,9 +14,10 @@ from sqlalchemy import delete, func, select, update
 
 from tests.factories import build_world, make_plan, make_unit, make_user
 from tests.rectification.helpers import make_item
+from tests.results.helpers import signed_sheet
 from wfapp.database import db
 from wfapp.models import Notice, Plan, Role, Task, TaskRole, User
-from wfapp.services import plans, rectification, tasks
+from wfapp.services import change_requests, evaluation, plans, rectification, tasks
 from wfapp.services.task_check import verify
 
 
@@ -68,8 +70,28 @@ def cycle(app):
     _evidence(world, checked)
     rectification.act(world.users["g-liaison"], checked.id, "submit", result_statement="已上墙")
     plans.fire(world.b_liaison, world.plan.id, "delegate", to_user_id=world.users["b-clerk"].id)
+    # D's published plan with a change request waiting for the office; K's plan in 集中考评
+    # with its evaluator.
+    changed_plan = make_plan(world.program, world.group, world.units["D"], state="published")
+    k = make_unit("单位K")
+    eval_plan = make_plan(world.program, world.group, k, state="central_evaluation")
+    db.session.commit()
+    row = {"code": "2-1", "parent": "2", "category": "capacity", "content": "规范行政执法（调整）"}
+    request = change_requests.propose(
+        world.d_liaison, changed_plan.id, reason="机构调整", rows=[{**row, "weight": "40"}]
+    )
+    evaluation.assign(world.office, world.program.id, world.evaluator.id, plan_id=eval_plan.id)
+    # Another program's office work, which world's office must not see.
+    other = build_world(state="office_review", suffix="乙")
     world.extra.update(
-        leader_plan=leader_plan, office_plan=office_plan, rect_plan=rect_plan, item=open_item
+        leader_plan=leader_plan,
+        office_plan=office_plan,
+        rect_plan=rect_plan,
+        item=open_item,
+        changed_plan=changed_plan,
+        request=request,
+        eval_plan=eval_plan,
+        other=other,
     )
     return world
 
@@ -113,13 +135,34 @@ def test_each_candidate_sees_only_its_own_work(cycle):
     assert plans_of(w.users["b-clerk"]) == {("plan", a_plan)}
     assert plans_of(w.leader) == {("plan", e_plan)}
     assert plans_of(w.leader2) == set()
-    assert plans_of(w.office) == {("plan", f_plan), ("rectification_item", g_plan)}
+    d_plan, k_plan = w.extra["changed_plan"].id, w.extra["eval_plan"].id
+    assert plans_of(w.office) == {
+        ("plan", f_plan),
+        ("rectification_item", g_plan),
+        ("change_request", d_plan),
+    }
+    assert plans_of(w.extra["other"].office) == {("plan", w.extra["other"].plan.id)}
+    assert plans_of(w.evaluator) == {("evaluation_sheet", k_plan)}
     assert plans_of(w.users["g-liaison"]) == {("rectification_item", g_plan)}
-    assert plans_of(w.a_liaison) == set() and plans_of(w.evaluator) == set()
+    assert plans_of(w.a_liaison) == set() and plans_of(w.d_liaison) == set()
     # Delegated: B's own people no longer wait; the delegate does, by name.
     assert plans_of(w.b_liaison) == set()
-    (delegated,) = [t for t in _open() if t.user_id is not None]
+    (delegated,) = [t for t in _open() if t.user_id is not None and t.kind == "plan"]
     assert delegated.user_id == w.users["b-clerk"].id and delegated.role is None
+
+
+def test_a_closed_task_or_an_unknown_group_waits_for_nobody(cycle):
+    """waits_for: a closed task waits for no one, even its own person; a group role the
+    writer does not know names no one (rather than failing)."""
+    w = cycle
+    (review,) = [t for t in tasks.open_tasks("plan", w.plan.id) if t.role == TaskRole.UNIT]
+    assert tasks.waits_for(w.c_head, review)
+    plans.fire(w.c_head, w.plan.id, "peer_approve")
+    db.session.rollback()
+    closed = db.session.get(Task, review.id)
+    assert closed.closed_at is not None and not tasks.waits_for(w.c_head, closed)
+    odd = Task(role="inspector", unit_id=w.units["C"].id, program_id=w.program.id)
+    assert not tasks.waits_for(w.c_head, odd)
 
 
 def test_the_actions_offered_are_those_of_the_users_tasks(cycle):
@@ -143,8 +186,10 @@ def test_reminders_go_to_the_people_of_the_stage(cycle):
         "office",
         "office2",
     ]
-    # An item's tasks are not a stage: a plan in 整改 waits for no one itself.
+    # An item's tasks are not a stage: a plan in 整改 waits for no one itself; nor are the
+    # evaluators' sheets (they have reminders of their own).
     assert tasks.pending_actors(w.extra["rect_plan"]) == []
+    assert w.evaluator not in tasks.pending_actors(w.extra["eval_plan"])
 
 
 def test_open_tasks_filters_by_kind_and_leaves_closed_ones_out(cycle):
@@ -180,7 +225,8 @@ def test_a_rebuild_writes_every_running_objects_tasks_again(cycle, app):
     result = app.test_cli_runner().invoke(args=["tasks", "rebuild"])
     assert result.exit_code == 0, result.output
     running = db.session.scalar(select(func.count(Plan.id)).where(Plan.state != "closed"))
-    assert f"{running + 2} objects brought in line" in result.output  # and the two items
+    # The running plans, the two open items and the pending change request.
+    assert f"{running + 3} objects brought in line" in result.output
     db.session.rollback()
     assert _snapshot() == before
     assert db.session.scalar(select(func.count(Notice.id))) == notices
@@ -189,14 +235,32 @@ def test_a_rebuild_writes_every_running_objects_tasks_again(cycle, app):
 
 def test_a_rebuild_of_some_plans_leaves_the_others(cycle):
     """rebuild(plan_ids): the given plans' tasks are written again; a stray open task of a
-    closed plan is closed; the count says how many objects were looked at."""
+    closed plan is closed; and work done right after, in the same transaction, is told."""
     w = cycle
     leader_plan = w.extra["leader_plan"]
     _empty_tasks(Task.plan_id == leader_plan.id)
-    assert tasks.pending_actors(leader_plan) == []
-    assert tasks.rebuild([leader_plan.id]) >= 1
+    closed = make_plan(w.program, w.group, make_unit("单位Z"), state="closed")
     db.session.commit()
+    stray = Task(
+        kind="plan",
+        object_type="plan",
+        object_id=closed.id,
+        plan_id=closed.id,
+        program_id=w.program.id,
+        stage="rectification",
+        actions=["finish_rectification"],
+        role=TaskRole.UNIT,
+        unit_id=closed.unit_id,
+    )
+    db.session.add(stray)
+    db.session.commit()
+    assert tasks.pending_actors(leader_plan) == []
+    assert tasks.rebuild([leader_plan.id]) >= 2
     assert [u.username for u in tasks.pending_actors(leader_plan)] == ["leader"]
+    assert db.session.get(Task, stray.id).closed_at is not None
+    told = len(_notices(w.office))
+    plans.fire(w.leader, leader_plan.id, "leader_approve")
+    assert len(_notices(w.office)) == told + 1
     assert verify().ok
 
 
@@ -255,6 +319,33 @@ def test_each_kind_of_task_is_announced_in_its_own_words(cycle):
     assert back.kind == "returned"
     assert back.title == f"整改事项 #{item.id}（{item.unit.short_name}）被退回重新整改"
     assert back.body == "退回理由：佐证不足"
+
+
+def test_an_evaluator_is_told_of_a_sheet_and_of_its_return(cycle):
+    """A plan to score announces itself to its evaluator with a link to the sheet; a sheet the
+    office unlocks again comes back with the office's reason."""
+    w = cycle
+    plan = w.extra["eval_plan"]
+    (first,) = _notices(w.evaluator)
+    assert (first.kind, first.title) == ("awaits", f"待您评分（集中考评）：{plan.title}")
+    assert first.link == f"/plans/{plan.id}/sheet" and first.body == ""
+    sheet = signed_sheet(plan, w.evaluator, Decimal("0.9"))
+    db.session.commit()
+    evaluation.reopen_sheet(w.office, sheet.id, "第2项评分依据不足")
+    back = _notices(w.evaluator)[-1]
+    assert (back.kind, back.title) == ("returned", f"评分表被退回重评：{plan.title}")
+    assert back.body == "退回理由：第2项评分依据不足"
+    assert back.link == f"/plans/{plan.id}/sheet"
+
+
+def test_an_office_is_told_of_a_change_request(cycle):
+    """A proposed change announces itself to the program's office, with its page."""
+    w = cycle
+    request = w.extra["request"]
+    notice = next(n for n in _notices(w.office) if n.link == f"/change-requests/{request.id}")
+    assert notice.kind == "awaits"
+    assert notice.title == f"待您审批方案变更申请：{w.extra['changed_plan'].title}"
+    assert all(n.link != notice.link for n in _notices(w.extra["other"].office))
 
 
 def test_a_notice_is_done_when_its_task_closes(cycle):

@@ -437,12 +437,12 @@ def _announce(opened: list[Task]) -> None:
 def _notice_text(task: Task) -> tuple[str, str, str, str]:
     """(kind, title, body, link) of the notice announcing a task."""
     plan = db.session.get(Plan, task.plan_id)
-    reason = f"退回理由：{task.reason}" if task.reason else ""
+    reason = f"退回理由：{task.reason}"  # told only when there is one
     if task.kind == "plan":
         link = f"/plans/{plan.id}"
         if task.reason:
             return "returned", f"方案被退回修改：{plan.title}", reason, link
-        label = STATE_LABELS.get(task.stage, task.stage)
+        label = STATE_LABELS[task.stage]  # every plan state has its label
         return "awaits", f"待您办理（{label}）：{plan.title}", "", link
     if task.kind == "evaluation_sheet":
         link = f"/plans/{plan.id}/sheet"
